@@ -30,6 +30,27 @@ bool IsValidStartId(const std::string& id) {
 
 std::string Describe(const Status& s) { return s.ToString(); }
 
+constexpr char kEventsHelp[] = "stream entries by what the consumer did with them";
+
+}  // namespace
+
+Consumer::Series Consumer::MakeSeries(const std::string& stream, const std::string& group) {
+  auto& r = metrics::DefaultRegistry();
+  auto outcome = [&](const char* what) {
+    return &r.Counter("aftersales_stream_events_total", kEventsHelp,
+                      {{"stream", stream}, {"group", group}, {"outcome", what}});
+  };
+  return Series{outcome("handled"),    outcome("failed"),     outcome("dead_lettered"),
+                outcome("claimed"),    outcome("duplicate"),
+                &r.Counter("aftersales_stream_poll_errors_total",
+                           "consumer poll cycles that failed (Redis down, ...)",
+                           {{"stream", stream}, {"group", group}}),
+                &r.Histogram("aftersales_stream_handle_seconds", "event handler time",
+                             {{"stream", stream}, {"group", group}})};
+}
+
+namespace {
+
 }  // namespace
 
 // One entry as delivered to this consumer.
@@ -78,7 +99,8 @@ Consumer::Consumer(redis::RedisPool& pool, ConsumerOptions options, Handler hand
     : pool_(pool),
       options_(std::move(options)),
       handler_(std::move(handler)),
-      dead_letter_script_(std::string(kDeadLetterLua)) {}
+      dead_letter_script_(std::string(kDeadLetterLua)),
+      series_(MakeSeries(options_.stream, options_.group)) {}
 
 Consumer::~Consumer() { Stop(); }
 
@@ -125,6 +147,7 @@ Status Consumer::RunOnce() {
   if (s.ok()) s = Cycle();
   if (!s.ok()) {
     ++counters_.poll_errors;
+    series_.poll_errors->Increment();
     // Redis may have lost the group (data loss) or this consumer's view may be
     // stale after an outage: recreate if needed and replay own pending entries.
     if (s.reason() == "REDIS_NOGROUP") group_ready_ = false;
@@ -169,6 +192,7 @@ Status Consumer::Cycle() {
     }
     ReplyView entries = (*claim)[1];
     counters_.claimed += static_cast<int64_t>(entries.size());
+    series_.claimed->Increment(static_cast<double>(entries.size()));
     Result<size_t> done = ProcessEntries(entries, 0);
     if (!done.ok()) return done.status();
     did_work = *done > 0;
@@ -240,6 +264,7 @@ Status Consumer::Process(const Delivery& d) {
   if (!parsed.ok()) return DeadLetter(d, Describe(parsed.status()));
   if (d.already_handled) {
     ++counters_.duplicates;
+    series_.duplicates->Increment();
     return Ack(d.stream_id);
   }
   if (d.deliveries > options_.max_deliveries) {
@@ -253,15 +278,23 @@ Status Consumer::Process(const Delivery& d) {
   Status handled = CallHandler(event);
   if (handled.ok()) {
     ++counters_.handled;
+    series_.handled->Increment();
     return AckHandled(event);
   }
   ++counters_.failed;
+  series_.failed->Increment();
   if (d.deliveries >= options_.max_deliveries) return DeadLetter(d, Describe(handled));
   // Left pending: redelivered through XAUTOCLAIM once idle past claim_idle.
   return Status::Ok();
 }
 
 Status Consumer::CallHandler(const Event& event) {
+  const auto start = std::chrono::steady_clock::now();
+  struct ObserveOnExit {
+    metrics::Histogram* h;
+    std::chrono::steady_clock::time_point start;
+    ~ObserveOnExit() { h->ObserveDuration(std::chrono::steady_clock::now() - start); }
+  } observe{series_.handle_seconds, start};
   try {
     return handler_(event);
   } catch (const std::exception& e) {
@@ -292,7 +325,10 @@ Status Consumer::DeadLetter(const Delivery& d, const std::string& error) {
   Result<Reply> moved =
       pool_.Eval(dead_letter_script_, {options_.stream, options_.dead_letter_stream}, args);
   if (!moved.ok()) return moved.status();
-  if (moved->integer() == 1) ++counters_.dead_lettered;
+  if (moved->integer() == 1) {
+    ++counters_.dead_lettered;
+    series_.dead_lettered->Increment();
+  }
   return Status::Ok();
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "services/common/metrics/metrics.h"
 #include "services/common/redis/pool.h"
 #include "services/common/streams/event.h"
 
@@ -118,6 +119,19 @@ class Consumer {
   const Handler handler_;
   const redis::Script dead_letter_script_;
   ConsumerCounters counters_;
+  // The same counts in the process's metrics registry, labelled by stream and
+  // group, plus the handler's latency.
+  struct Series {
+    metrics::Counter* handled;
+    metrics::Counter* failed;
+    metrics::Counter* dead_lettered;
+    metrics::Counter* claimed;
+    metrics::Counter* duplicates;
+    metrics::Counter* poll_errors;
+    metrics::Histogram* handle_seconds;
+  };
+  static Series MakeSeries(const std::string& stream, const std::string& group);
+  Series series_;
 
   bool group_ready_ = false;
   bool replaying_ = true;

@@ -216,6 +216,14 @@ TEST_CASE_METHOD(StreamsTest, "a poison entry is dead-lettered after max_deliver
   options.max_deliveries = 3;
   options.claim_idle = milliseconds(100);
   int calls = 0;
+  auto metric = [](const char* outcome) {
+    return metrics::DefaultRegistry()
+        .Counter("aftersales_stream_events_total", "",
+                 {{"stream", std::string(kStream)}, {"group", "dispatch"}, {"outcome", outcome}})
+        .Value();
+  };
+  const double dead_before = metric("dead_lettered");
+  const double failed_before = metric("failed");
   ConsumerPtr consumer = MakeConsumer(options, [&](const Event&) {
     ++calls;
     return FailedPrecondition("BAD_EVENT", "cannot apply ev-4");
@@ -223,6 +231,9 @@ TEST_CASE_METHOD(StreamsTest, "a poison entry is dead-lettered after max_deliver
   REQUIRE(RunUntil(*consumer, [&] { return consumer->counters().dead_lettered == 1; }));
   CHECK(calls == 3);
   CHECK(consumer->counters().failed == 3);
+  // Operators see the same in /metrics.
+  CHECK(metric("dead_lettered") - dead_before == 1);
+  CHECK(metric("failed") - failed_before == 3);
   CHECK(PendingCount("dispatch") == 0);
 
   redis::Reply dead = Command({"XRANGE", std::string(kStream) + ":dead", "-", "+"});
