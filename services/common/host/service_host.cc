@@ -1,0 +1,151 @@
+#include "services/common/host/service_host.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <iostream>
+#include <thread>
+
+#include "services/common/grpc/server.h"
+#include "services/common/http/http_router.h"
+#include "services/common/http/http_server.h"
+#include "services/common/metrics/metrics.h"
+#include "services/common/runtime/log.h"
+
+namespace aftersales {
+
+ServiceHost::ServiceHost(ServiceDefaults defaults, EnvConfig& env)
+    : defaults_(std::move(defaults)), env_(env) {}
+
+int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
+  using std::chrono::milliseconds;
+  const std::string listen_host = env_.String("AFTERSALES_LISTEN_HOST", "127.0.0.1");
+  const int grpc_port = env_.Port("AFTERSALES_GRPC_PORT", defaults_.grpc_port);
+  const int metrics_port = env_.Port("AFTERSALES_METRICS_PORT", defaults_.metrics_port);
+  redis::RedisOptions redis_options;
+  redis_options.host = env_.String("AFTERSALES_REDIS_HOST", "127.0.0.1");
+  redis_options.port = env_.Port("AFTERSALES_REDIS_PORT", 6379);
+  redis_options.password = env_.String("AFTERSALES_REDIS_PASSWORD", "");
+  redis_options.connect_timeout =
+      env_.Duration("AFTERSALES_REDIS_CONNECT_TIMEOUT", milliseconds(1000), milliseconds(1));
+  redis_options.command_timeout =
+      env_.Duration("AFTERSALES_REDIS_COMMAND_TIMEOUT", milliseconds(2000), milliseconds(1));
+  redis_options.pool_size = env_.Int("AFTERSALES_REDIS_POOL_SIZE", 8, 1, 1024);
+  grpcx::GrpcServerOptions grpc_options;
+  grpc_options.address = listen_host + ":" + std::to_string(grpc_port);
+  grpc_options.shutdown_grace =
+      env_.Duration("AFTERSALES_SHUTDOWN_GRACE", milliseconds(10'000), milliseconds(0),
+                    milliseconds(120'000));
+  grpc_options.max_connection_age = env_.Duration(
+      "AFTERSALES_GRPC_MAX_CONNECTION_AGE", milliseconds(300'000), milliseconds(1000));
+  const milliseconds health_interval =
+      env_.Duration("AFTERSALES_HEALTH_INTERVAL", milliseconds(1000), milliseconds(10));
+
+  if (Status s = env_.Finish(); !s.ok()) {
+    std::cerr << defaults_.name << ": bad configuration:\n" << s.message() << std::endl;
+    return 2;
+  }
+  auto pool = redis::RedisPool::Create(redis_options);
+  if (!pool.ok()) {
+    std::cerr << defaults_.name << ": bad configuration: AFTERSALES_REDIS_HOST=\""
+              << redis_options.host << "\": " << pool.status().message() << std::endl;
+    return 2;
+  }
+  redis_ = std::move(pool).value();
+
+  auto parts = factory(*this);
+  if (!parts.ok()) {
+    log::Error("service failed to start", {{"error", parts.status().ToString()}});
+    return 1;
+  }
+
+  std::atomic<bool> redis_up{false};
+  auto& up_gauge = metrics::DefaultRegistry().Gauge(
+      "aftersales_redis_up", "1 when the last Redis ping succeeded", {{"service", name()}});
+
+  HttpRouter router;
+  InstallHealthRoutes(router, [&] { return redis_up.load(); });
+  InstallMetricsRoute(router);
+  HttpServerOptions http_options;
+  http_options.address = listen_host;
+  http_options.port = metrics_port;
+  http_options.worker_threads = 1;
+  HttpServer http(http_options, router.AsHandler());
+  if (Status s = http.Start(); !s.ok()) {
+    log::Error("metrics port failed", {{"error", s.ToString()}, {"port", metrics_port}});
+    return 1;
+  }
+
+  std::vector<grpcx::NamedService> services;
+  for (auto& s : parts->grpc_services) services.push_back({s.full_name, s.service.get()});
+  grpcx::GrpcServer server(grpc_options, services);
+  if (Status s = server.Start(); !s.ok()) {
+    log::Error("grpc server failed", {{"error", s.ToString()}});
+    http.Shutdown(milliseconds(1000));
+    return 1;
+  }
+
+  // Health follows Redis: a replica that cannot reach its state stops getting
+  // traffic, and gets it back once Redis answers again.
+  std::jthread readiness([&](std::stop_token stop) {
+    bool last = false;
+    bool first = true;
+    while (!stop.stop_requested()) {
+      const Status ping = redis_->Ping();
+      const bool ok = ping.ok();
+      if (ok != last || first) {
+        server.SetServing(ok);
+        redis_up.store(ok);
+        up_gauge.Set(ok ? 1 : 0);
+        if (ok) {
+          log::Info("redis reachable: serving");
+        } else {
+          log::Warn("redis unreachable: not serving", {{"error", ping.ToString()}});
+        }
+        last = ok;
+        first = false;
+      }
+      std::mutex mu;
+      std::condition_variable_any wakeup;
+      std::unique_lock lock(mu);
+      wakeup.wait_for(lock, stop, health_interval, [] { return false; });
+    }
+  });
+
+  std::vector<std::jthread> workers;
+  for (auto& work : parts->workers) workers.emplace_back(work);
+
+  log::Info("started", {{"grpc_port", server.port()},
+                        {"metrics_port", http.port()},
+                        {"redis", redis_options.host + ":" + std::to_string(redis_options.port)}});
+  const int sig = shutdown.Wait();
+  log::Info("shutting down", {{"signal", SignalName(sig)}});
+
+  server.SetServing(false);
+  readiness.request_stop();
+  readiness.join();
+  for (auto& w : workers) w.request_stop();
+  server.Shutdown();
+  for (auto& w : workers) w.join();
+  http.Shutdown(milliseconds(2000));
+  log::Info("stopped");
+  return 0;
+}
+
+int RunService(ServiceDefaults defaults, const ServiceFactory& factory) {
+  // Before any thread starts, so that every thread inherits the blocked mask.
+  ShutdownSignal shutdown;
+  EnvConfig env;
+  LogLevel level = LogLevel::kInfo;
+  const std::string level_text = env.String("AFTERSALES_LOG_LEVEL", "info");
+  if (!ParseLogLevel(level_text, level)) {
+    std::cerr << defaults.name << ": bad configuration: AFTERSALES_LOG_LEVEL=\"" << level_text
+              << "\" is not one of debug, info, warn, error" << std::endl;
+    return 2;
+  }
+  SetDefaultLogger(std::make_shared<Logger>(LoggerOptions{defaults.name, level, nullptr}));
+  ServiceHost host(std::move(defaults), env);
+  return host.Run(factory, shutdown);
+}
+
+}  // namespace aftersales

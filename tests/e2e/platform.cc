@@ -1,0 +1,84 @@
+#include "tests/e2e/platform.h"
+
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace aftersales::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Platform::Platform() : dir_(MakeTempDir("aftersales-e2e")) {
+  for (const auto& name : service_names()) StartService(name);
+  StartService("gateway");
+}
+
+Platform::~Platform() {
+  processes_.clear();  // kills whatever still runs
+  RemoveTree(dir_);
+}
+
+void Platform::StartService(const std::string& name) {
+  ServiceProcess p;
+  p.name = name;
+  std::map<std::string, std::string> env = {
+      {"AFTERSALES_REDIS_HOST", "127.0.0.1"},
+      {"AFTERSALES_REDIS_PORT", std::to_string(redis_.port())},
+      {"AFTERSALES_HEALTH_INTERVAL", "100ms"},
+      {"AFTERSALES_SHUTDOWN_GRACE", "5s"},
+  };
+  if (name == "gateway") {
+    p.http_port = FreePort();
+    env["AFTERSALES_HTTP_PORT"] = std::to_string(p.http_port);
+    for (const auto& svc : service_names()) {
+      std::string var = "AFTERSALES_" + svc + "_ADDR";
+      for (auto& c : var) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      env[var] = "127.0.0.1:" + std::to_string(processes_.at(svc).grpc_port);
+    }
+  } else {
+    p.grpc_port = FreePort();
+    p.http_port = FreePort();
+    env["AFTERSALES_GRPC_PORT"] = std::to_string(p.grpc_port);
+    env["AFTERSALES_METRICS_PORT"] = std::to_string(p.http_port);
+  }
+  p.process = std::make_unique<ChildProcess>(std::vector<std::string>{BinDir() + "/" + name}, env,
+                                             dir_ + "/" + name + ".log");
+  const int port = p.grpc_port ? p.grpc_port : p.http_port;
+  if (!WaitForPort(port, std::chrono::seconds(20)) || !p.process->running()) {
+    throw std::runtime_error(name + " did not start; its log:\n" + Log(name));
+  }
+  processes_[name] = std::move(p);
+}
+
+ServiceProcess& Platform::service(const std::string& name) { return processes_.at(name); }
+
+std::string Platform::Log(const std::string& name) const {
+  return ReadFile(dir_ + "/" + name + ".log");
+}
+
+std::pair<int, std::string> RunToExit(const std::string& binary,
+                                      const std::map<std::string, std::string>& env,
+                                      std::chrono::milliseconds timeout) {
+  std::string dir = MakeTempDir("aftersales-run");
+  std::string log = dir + "/out.log";
+  int status;
+  {
+    ChildProcess p({binary}, env, log);
+    status = p.Wait(timeout);
+  }
+  std::string out = ReadFile(log);
+  RemoveTree(dir);
+  return {status, out};
+}
+
+}  // namespace aftersales::testing

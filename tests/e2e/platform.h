@@ -1,0 +1,51 @@
+// The whole platform as real processes for e2e tests: one redis-server, the
+// four services and the gateway, each on free 127.0.0.1 ports, logs in a
+// temporary directory that is printed when a test fails.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/redis_server.h"
+
+namespace aftersales::testing {
+
+struct ServiceProcess {
+  std::string name;
+  int grpc_port = 0;     // 0 for the gateway
+  int http_port = 0;     // metrics port of a service, API port of the gateway
+  std::unique_ptr<ChildProcess> process;
+};
+
+class Platform {
+ public:
+  Platform();
+  ~Platform();
+
+  RedisServer& redis() { return redis_; }
+  ServiceProcess& service(const std::string& name);
+  ServiceProcess& gateway() { return service("gateway"); }
+  std::vector<std::string> service_names() const {
+    return {"intake", "dispatch", "inventory", "followup"};
+  }
+  std::string log_dir() const { return dir_; }
+  std::string Log(const std::string& name) const;
+
+ private:
+  void StartService(const std::string& name);
+
+  RedisServer redis_;
+  std::string dir_;
+  std::map<std::string, ServiceProcess> processes_;
+};
+
+// Runs a binary with the given extra environment and waits for it to exit;
+// returns {exit status as waitpid gives it or -1 on time-out, its output}.
+std::pair<int, std::string> RunToExit(const std::string& binary,
+                                      const std::map<std::string, std::string>& env,
+                                      std::chrono::milliseconds timeout);
+
+}  // namespace aftersales::testing
