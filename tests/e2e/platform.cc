@@ -18,7 +18,8 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-Platform::Platform() : dir_(MakeTempDir("aftersales-e2e")) {
+Platform::Platform(std::map<std::string, std::string> extra_env)
+    : extra_env_(std::move(extra_env)), dir_(MakeTempDir("aftersales-e2e")) {
   for (const auto& name : service_names()) StartService(name);
   StartService("gateway");
 }
@@ -37,6 +38,7 @@ void Platform::StartService(const std::string& name) {
       {"AFTERSALES_HEALTH_INTERVAL", "100ms"},
       {"AFTERSALES_SHUTDOWN_GRACE", "5s"},
   };
+  for (const auto& [k, v] : extra_env_) env[k] = v;
   if (name == "gateway") {
     p.http_port = FreePort();
     env["AFTERSALES_HTTP_PORT"] = std::to_string(p.http_port);

@@ -22,7 +22,8 @@ struct ServiceProcess {
 
 class Platform {
  public:
-  Platform();
+  // extra_env goes to every process (e.g. AFTERSALES_JWT_SECRET).
+  explicit Platform(std::map<std::string, std::string> extra_env = {});
   ~Platform();
 
   RedisServer& redis() { return redis_; }
@@ -37,6 +38,7 @@ class Platform {
  private:
   void StartService(const std::string& name);
 
+  std::map<std::string, std::string> extra_env_;
   RedisServer redis_;
   std::string dir_;
   std::map<std::string, ServiceProcess> processes_;
