@@ -1,11 +1,10 @@
 // The protobuf JSON mapping of our messages gives the shapes that
 // shared/spec/http-api.md promises, and google.rpc types stay wire-compatible.
-#include <catch2/catch.hpp>
-
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "aftersales/common/v1/common.pb.h"
@@ -58,10 +57,14 @@ TEST_CASE("a ticket prints with unprefixed enum values and lowerCamelCase names"
   CHECK_THAT(json, Catch::Contains(R"("channel":"MOBILE_APP")"));
   CHECK_THAT(json, Catch::Contains(R"("assetSerial":"PK-0042")"));
   CHECK_THAT(json, Catch::Contains(R"("createTime":"2026-11-21T08:00:00Z")"));
-  CHECK_THAT(json, Catch::Contains(
-                       R"("warranty":{"basis":"VENDOR","until":"2026-06-30","exclusion":"MIXED_VENDORS"})"));
-  CHECK_THAT(json, Catch::Contains(
-                       R"("deadlines":[{"clock":"FIRST_RESPONSE","state":"MET","metAt":"2026-11-21T08:10:00Z"}])"));
+  CHECK_THAT(
+      json,
+      Catch::Contains(
+          R"("warranty":{"basis":"VENDOR","until":"2026-06-30","exclusion":"MIXED_VENDORS"})"));
+  CHECK_THAT(
+      json,
+      Catch::Contains(
+          R"("deadlines":[{"clock":"FIRST_RESPONSE","state":"MET","metAt":"2026-11-21T08:10:00Z"}])"));
 }
 
 TEST_CASE("money prints minor units as a string and reads a string or a number") {
@@ -80,15 +83,19 @@ TEST_CASE("money prints minor units as a string and reads a string or a number")
   REQUIRE(JsonStringToMessage(R"({"currencyCode":"CNY","minorUnits":12999})", &from_number).ok());
   CHECK(from_number.minor_units() == 12999);
   common::Money from_float;
-  CHECK_FALSE(JsonStringToMessage(R"({"currencyCode":"CNY","minorUnits":129.99})", &from_float).ok());
+  CHECK_FALSE(
+      JsonStringToMessage(R"({"currencyCode":"CNY","minorUnits":129.99})", &from_float).ok());
 }
 
 TEST_CASE("a request body parses by JSON or proto names and rejects unknown fields") {
   intake::CreateSiteRequest site;
-  CHECK(JsonStringToMessage(R"({"name":"Car park 3","zone":"SUBURB","branch":"head-office"})", &site).ok());
+  CHECK(
+      JsonStringToMessage(R"({"name":"Car park 3","zone":"SUBURB","branch":"head-office"})", &site)
+          .ok());
   CHECK(site.zone() == common::SUBURB);
   intake::CreateSiteRequest unknown_site;
-  CHECK_FALSE(JsonStringToMessage(R"({"name":"Car park 3","siteColour":"red"})", &unknown_site).ok());
+  CHECK_FALSE(
+      JsonStringToMessage(R"({"name":"Car park 3","siteColour":"red"})", &unknown_site).ok());
 
   intake::CreateTicketRequest ticket;
   const auto status = JsonStringToMessage(

@@ -42,8 +42,6 @@ class ManualClock final : public Clock {
 inline int64_t ToUnixMillis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline TimePoint FromUnixMillis(int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
+inline TimePoint FromUnixMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
 }  // namespace aftersales

@@ -4,7 +4,8 @@
 
 int main() {
   return aftersales::RunService(
-      {"dispatch", 50052, 9102}, [](aftersales::ServiceHost&) -> aftersales::Result<aftersales::ServiceParts> {
+      {"dispatch", 50052, 9102},
+      [](aftersales::ServiceHost&) -> aftersales::Result<aftersales::ServiceParts> {
         aftersales::ServiceParts parts;
         // The full v1 surface is registered; each RPC answers UNIMPLEMENTED
         // until the Dispatch service's own issue gives it behaviour.

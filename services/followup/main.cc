@@ -4,7 +4,8 @@
 
 int main() {
   return aftersales::RunService(
-      {"followup", 50054, 9104}, [](aftersales::ServiceHost&) -> aftersales::Result<aftersales::ServiceParts> {
+      {"followup", 50054, 9104},
+      [](aftersales::ServiceHost&) -> aftersales::Result<aftersales::ServiceParts> {
         aftersales::ServiceParts parts;
         // The full v1 surface is registered; each RPC answers UNIMPLEMENTED
         // until the Followup service's own issue gives it behaviour.

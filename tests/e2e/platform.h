@@ -15,8 +15,8 @@ namespace aftersales::testing {
 
 struct ServiceProcess {
   std::string name;
-  int grpc_port = 0;     // 0 for the gateway
-  int http_port = 0;     // metrics port of a service, API port of the gateway
+  int grpc_port = 0;  // 0 for the gateway
+  int http_port = 0;  // metrics port of a service, API port of the gateway
   std::unique_ptr<ChildProcess> process;
 };
 

@@ -1,13 +1,14 @@
 // Every binary starts, answers health checks and /metrics, follows Redis up
 // and down, shuts down cleanly, and refuses bad configuration at start.
-#include <catch2/catch.hpp>
+#include "tests/e2e/platform.h"
+
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <thread>
 
 #include "services/common/grpc/client.h"
-#include "tests/e2e/platform.h"
 #include "tests/support/http_client.h"
 
 namespace aftersales::testing {
@@ -61,7 +62,8 @@ TEST_CASE("the gateway answers health, readiness, metrics, and 501 for routes no
   CHECK(HttpGet(port, "/nowhere").status == 404);
 }
 
-TEST_CASE("Redis down: services stop serving and the gateway is not ready and Redis back: all recover") {
+TEST_CASE(
+    "Redis down: services stop serving and the gateway is not ready and Redis back: all recover") {
   Platform platform;
   auto& intake = platform.service("intake");
   REQUIRE(Eventually([&] { return Health(intake).ok(); }));

@@ -18,7 +18,8 @@ std::string Lower(std::string s) {
 }
 
 bool ReadSome(int fd, std::string& buf, std::chrono::steady_clock::time_point end) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
   pollfd p{fd, POLLIN, 0};
   if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -47,7 +48,8 @@ HttpResult HttpRequest(int port, const std::string& method, const std::string& t
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST") {
-    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   req += "\r\n" + body;
   size_t sent = 0;

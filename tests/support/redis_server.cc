@@ -60,11 +60,10 @@ void RedisServer::Start() {
 bool RedisServer::TryStart() {
   const std::string log_path = dir_ + "/redis.log";
   const size_t offset = FileSize(log_path);
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind",
-                               "127.0.0.1", "--dir", dir_, "--appendonly",
-                               appendonly_ ? "yes" : "no", "--save", "", "--daemonize", "no",
-                               "--logfile", log_path});
+  process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      "/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+      dir_, "--appendonly", appendonly_ ? "yes" : "no", "--save", "", "--daemonize", "no",
+      "--logfile", log_path});
   if (WaitUntilReady(log_path, *process_, offset)) {
     restartable_ = true;  // from now on the port is part of the test's setup
     return true;

@@ -81,7 +81,7 @@ Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::str
   cv.wait(lock, [&] { return done; });
   if (!result.ok()) {
     auto code = result.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? Code::kDeadlineExceeded
-                                                                            : Code::kUnavailable;
+                                                                           : Code::kUnavailable;
     return Status(code, "HEALTH_CHECK_FAILED", "health check failed: " + result.error_message());
   }
   std::vector<grpc::Slice> slices;

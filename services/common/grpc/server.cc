@@ -43,8 +43,8 @@ Status GrpcServer::Start() {
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     server_.reset();
-    return Unavailable("GRPC_BIND_FAILED", "cannot listen on " + options_.address +
-                                               " (address in use or not local?)");
+    return Unavailable("GRPC_BIND_FAILED",
+                       "cannot listen on " + options_.address + " (address in use or not local?)");
   }
   SetServing(false);
   return Status::Ok();

@@ -2,8 +2,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "services/common/grpc/server.h"
@@ -33,11 +33,10 @@ int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
   redis_options.pool_size = env_.Int("AFTERSALES_REDIS_POOL_SIZE", 8, 1, 1024);
   grpcx::GrpcServerOptions grpc_options;
   grpc_options.address = listen_host + ":" + std::to_string(grpc_port);
-  grpc_options.shutdown_grace =
-      env_.Duration("AFTERSALES_SHUTDOWN_GRACE", milliseconds(10'000), milliseconds(0),
-                    milliseconds(120'000));
-  grpc_options.max_connection_age = env_.Duration(
-      "AFTERSALES_GRPC_MAX_CONNECTION_AGE", milliseconds(300'000), milliseconds(1000));
+  grpc_options.shutdown_grace = env_.Duration("AFTERSALES_SHUTDOWN_GRACE", milliseconds(10'000),
+                                              milliseconds(0), milliseconds(120'000));
+  grpc_options.max_connection_age = env_.Duration("AFTERSALES_GRPC_MAX_CONNECTION_AGE",
+                                                  milliseconds(300'000), milliseconds(1000));
   const milliseconds health_interval =
       env_.Duration("AFTERSALES_HEALTH_INTERVAL", milliseconds(1000), milliseconds(10));
 

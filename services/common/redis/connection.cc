@@ -58,8 +58,7 @@ Status Connection::IoError(const char* what) {
   // reconnects rather than retrying here, because the failed command may or
   // may not have run and only the caller knows whether it is safe to repeat.
   Disconnect();
-  return Unavailable("REDIS_UNAVAILABLE",
-                     "redis " + address() + " " + what + " failed: " + detail);
+  return Unavailable("REDIS_UNAVAILABLE", "redis " + address() + " " + what + " failed: " + detail);
 }
 
 Status Connection::SetTimeout(std::chrono::milliseconds timeout) {

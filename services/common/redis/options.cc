@@ -9,8 +9,7 @@ Status ValidateOptions(const RedisOptions& options) {
   v.Check(options.connect_timeout.count() > 0, "connect_timeout", "must be positive");
   v.Check(options.command_timeout.count() > 0, "command_timeout", "must be positive");
   v.Check(options.borrow_timeout.count() > 0, "borrow_timeout", "must be positive");
-  v.Check(options.pool_size >= 1 && options.pool_size <= 1024, "pool_size",
-          "must be in 1..1024");
+  v.Check(options.pool_size >= 1 && options.pool_size <= 1024, "pool_size", "must be in 1..1024");
   return v.ToStatus("INVALID_REDIS_OPTIONS");
 }
 

@@ -39,10 +39,10 @@ Result<RedisPool::Lease> RedisPool::Acquire() {
   bool ready = cv_.wait_for(lock, options_.borrow_timeout,
                             [&] { return !idle_.empty() || created_ < options_.pool_size; });
   if (!ready) {
-    return Unavailable("REDIS_POOL_EXHAUSTED",
-                       "all " + std::to_string(options_.pool_size) +
-                           " redis connections stayed busy for " +
-                           std::to_string(options_.borrow_timeout.count()) + " ms");
+    return Unavailable("REDIS_POOL_EXHAUSTED", "all " + std::to_string(options_.pool_size) +
+                                                   " redis connections stayed busy for " +
+                                                   std::to_string(options_.borrow_timeout.count()) +
+                                                   " ms");
   }
   if (!idle_.empty()) {
     ConnectionPtr connection = std::move(idle_.back());

@@ -129,7 +129,7 @@ constexpr std::array<KnownError, 14> kKnownErrors{{
 
 // Codes a script may use to reject a state change.
 constexpr std::array<Code, 9> kScriptCodes{
-    Code::kInvalidArgument, Code::kNotFound,          Code::kAlreadyExists,
+    Code::kInvalidArgument,  Code::kNotFound,           Code::kAlreadyExists,
     Code::kPermissionDenied, Code::kFailedPrecondition, Code::kAborted,
     Code::kOutOfRange,       Code::kResourceExhausted,  Code::kUnauthenticated,
 };
@@ -151,9 +151,9 @@ Status ErrorReplyToStatus(std::string_view error, std::string_view context) {
       return Status(code, std::string(reason), std::string(message));
     }
   }
-  std::string message = context.empty() ? std::string(error)
-                                        : "redis " + std::string(context) + ": " +
-                                              std::string(error);
+  std::string message = context.empty()
+                            ? std::string(error)
+                            : "redis " + std::string(context) + ": " + std::string(error);
   for (const KnownError& known : kKnownErrors) {
     if (first == known.prefix) {
       return Status(known.code, "REDIS_" + std::string(known.prefix), std::move(message));

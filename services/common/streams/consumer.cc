@@ -24,9 +24,7 @@ redis.call('XADD', KEYS[2], '*', unpack(entry))
 return 1
 )lua";
 
-bool IsValidStartId(const std::string& id) {
-  return id == "$" || StreamId::Parse(id).has_value();
-}
+bool IsValidStartId(const std::string& id) { return id == "$" || StreamId::Parse(id).has_value(); }
 
 std::string Describe(const Status& s) { return s.ToString(); }
 
@@ -40,8 +38,11 @@ Consumer::Series Consumer::MakeSeries(const std::string& stream, const std::stri
     return &r.Counter("aftersales_stream_events_total", kEventsHelp,
                       {{"stream", stream}, {"group", group}, {"outcome", what}});
   };
-  return Series{outcome("handled"),    outcome("failed"),     outcome("dead_lettered"),
-                outcome("claimed"),    outcome("duplicate"),
+  return Series{outcome("handled"),
+                outcome("failed"),
+                outcome("dead_lettered"),
+                outcome("claimed"),
+                outcome("duplicate"),
                 &r.Counter("aftersales_stream_poll_errors_total",
                            "consumer poll cycles that failed (Redis down, ...)",
                            {{"stream", stream}, {"group", group}}),
@@ -49,9 +50,7 @@ Consumer::Series Consumer::MakeSeries(const std::string& stream, const std::stri
                              {{"stream", stream}, {"group", group}})};
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // One entry as delivered to this consumer.
 struct Consumer::Delivery {
@@ -62,8 +61,7 @@ struct Consumer::Delivery {
   bool already_handled = false;
 };
 
-std::string HandledKey(std::string_view prefix, std::string_view group,
-                       std::string_view event_id) {
+std::string HandledKey(std::string_view prefix, std::string_view group, std::string_view event_id) {
   std::string key(prefix);
   key += "handled:";
   key += group;
@@ -160,9 +158,9 @@ Status Consumer::RunOnce() {
 Status Consumer::Cycle() {
   const std::string count = std::to_string(options_.batch_size);
   if (replaying_) {
-    Result<Reply> read = pool_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                        "COUNT", count, "STREAMS", options_.stream,
-                                        replay_cursor_});
+    Result<Reply> read =
+        pool_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT", count,
+                       "STREAMS", options_.stream, replay_cursor_});
     if (!read.ok()) return read.status();
     ReplyView entries = (*read)[0][1];
     if (entries.size() == 0) {
@@ -179,9 +177,9 @@ Status Consumer::Cycle() {
   bool did_work = false;
   auto now = std::chrono::steady_clock::now();
   if (now >= next_claim_) {
-    Result<Reply> claim = pool_.Command(
-        {"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
-         std::to_string(options_.claim_idle.count()), claim_cursor_, "COUNT", count});
+    Result<Reply> claim =
+        pool_.Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                       std::to_string(options_.claim_idle.count()), claim_cursor_, "COUNT", count});
     if (!claim.ok()) return claim.status();
     claim_cursor_ = (*claim)[0].string();
     // A full pass over the pending list is done when the cursor wraps to 0-0;
@@ -198,8 +196,8 @@ Status Consumer::Cycle() {
     did_work = *done > 0;
   }
 
-  std::vector<std::string> read_new{"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                    "COUNT", count};
+  std::vector<std::string> read_new{"XREADGROUP",      "GROUP", options_.group,
+                                    options_.consumer, "COUNT", count};
   std::chrono::milliseconds blocking(0);
   if (!did_work) {
     read_new.push_back("BLOCK");
@@ -231,8 +229,8 @@ Result<size_t> Consumer::ProcessEntries(ReplyView entries, int64_t known_deliver
   std::vector<std::vector<std::string>> queries;
   for (const Delivery& d : batch) {
     if (known_deliveries <= 0) {
-      queries.push_back({"XPENDING", options_.stream, options_.group, d.stream_id, d.stream_id,
-                         "1", options_.consumer});
+      queries.push_back({"XPENDING", options_.stream, options_.group, d.stream_id, d.stream_id, "1",
+                         options_.consumer});
     }
     if (d.event && d.event->ok()) queries.push_back({"EXISTS", HandledKey((*d.event)->event_id)});
   }

@@ -6,9 +6,9 @@ namespace aftersales::dispatch {
 namespace {
 
 Status AssignmentNotFound(std::string_view ticket, std::string_view engineer) {
-  return NotFound("ASSIGNMENT_NOT_FOUND", "ticket " + std::string(ticket) +
-                                              " is not assigned to engineer " +
-                                              std::string(engineer));
+  return NotFound(
+      "ASSIGNMENT_NOT_FOUND",
+      "ticket " + std::string(ticket) + " is not assigned to engineer " + std::string(engineer));
 }
 
 }  // namespace
@@ -32,13 +32,11 @@ std::optional<Candidate> AssignmentPlanner::Choose(const OnSiteRequest& request,
   // Nobody makes it (or nobody is free) without pre-emption: let the emergency
   // take an engineer off a job that has not started. When even that is late,
   // the earliest arrival still wins: the emergency is the costliest wait.
-  std::optional<Candidate> with_preemption =
-      index_.FindBest(request, now, policy_, true);
+  std::optional<Candidate> with_preemption = index_.FindBest(request, now, policy_, true);
   return with_preemption ? with_preemption : best;
 }
 
-Decision AssignmentPlanner::Commit(OnSiteRequest request, const Candidate& chosen,
-                                  TimePoint now) {
+Decision AssignmentPlanner::Commit(OnSiteRequest request, const Candidate& chosen, TimePoint now) {
   Decision d;
   d.ticket_number = request.ticket_number;
   d.kind = DecisionKind::kAssigned;
@@ -61,9 +59,8 @@ Decision AssignmentPlanner::Commit(OnSiteRequest request, const Candidate& chose
         stub.severity = job.severity;
         d.displaced.push_back(std::move(stub));
       }
-      std::erase_if(engineer->jobs, [&](const EngineerJob& j) {
-        return j.ticket_number == job.ticket_number;
-      });
+      std::erase_if(engineer->jobs,
+                    [&](const EngineerJob& j) { return j.ticket_number == job.ticket_number; });
     }
   }
   const JobPlacement at =
@@ -85,8 +82,7 @@ Decision AssignmentPlanner::Commit(OnSiteRequest request, const Candidate& chose
 
 Result<Decision> AssignmentPlanner::Plan(OnSiteRequest request, TimePoint now) {
   if (Status s = ValidateOnSiteRequest(request); !s.ok()) return s;
-  if (assigned_.contains(request.ticket_number) ||
-      waiting_keys_.contains(request.ticket_number)) {
+  if (assigned_.contains(request.ticket_number) || waiting_keys_.contains(request.ticket_number)) {
     return AlreadyExists("ON_SITE_REQUEST_ALREADY_PLANNED",
                          "ticket " + request.ticket_number + " is already assigned or waiting");
   }
@@ -139,7 +135,8 @@ Result<std::vector<Decision>> AssignmentPlanner::TakeOffDuty(std::string_view en
                                                              TimePoint now) {
   Engineer* e = index_.FindMutable(engineer_id);
   if (e == nullptr) {
-    return NotFound("ENGINEER_NOT_FOUND", "engineer " + std::string(engineer_id) + " does not exist");
+    return NotFound("ENGINEER_NOT_FOUND",
+                    "engineer " + std::string(engineer_id) + " does not exist");
   }
   e->state = EngineerState::kOffDuty;
   std::vector<OnSiteRequest> to_replan;
@@ -164,7 +161,8 @@ Result<std::vector<Decision>> AssignmentPlanner::TakeOffDuty(std::string_view en
 Status AssignmentPlanner::ReturnToDuty(std::string_view engineer_id) {
   Engineer* e = index_.FindMutable(engineer_id);
   if (e == nullptr) {
-    return NotFound("ENGINEER_NOT_FOUND", "engineer " + std::string(engineer_id) + " does not exist");
+    return NotFound("ENGINEER_NOT_FOUND",
+                    "engineer " + std::string(engineer_id) + " does not exist");
   }
   if (e->state == EngineerState::kOffDuty) e->state = EngineerState::kAvailable;
   return Status::Ok();

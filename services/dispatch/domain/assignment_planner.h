@@ -69,8 +69,7 @@ class AssignmentPlanner {
   Status MarkStarted(std::string_view engineer_id, std::string_view ticket_number);
   // The job is done or cancelled on the engineer's side; frees the slot and
   // records where the engineer now is. Call Replan afterwards.
-  Status FinishJob(std::string_view engineer_id, std::string_view ticket_number,
-                   GeoPoint position);
+  Status FinishJob(std::string_view engineer_id, std::string_view ticket_number, GeoPoint position);
   // The ticket no longer needs a visit (fixed by phone, closed).
   Status Cancel(std::string_view ticket_number);
 

@@ -62,8 +62,9 @@ DutyRoster DutyRoster::Daily(int utc_offset_minutes, int start_hour, int end_hou
       if (end > 0) shifts.push_back({next, next + end});
     }
   }
-  std::sort(shifts.begin(), shifts.end(),
-            [](const WeeklyShift& a, const WeeklyShift& b) { return a.start_minute < b.start_minute; });
+  std::sort(shifts.begin(), shifts.end(), [](const WeeklyShift& a, const WeeklyShift& b) {
+    return a.start_minute < b.start_minute;
+  });
   return DutyRoster(utc_offset_minutes, std::move(shifts));
 }
 
@@ -81,11 +82,16 @@ bool DutyRoster::OnDuty(TimePoint t) const {
 
 const char* EngineerStateName(EngineerState state) {
   switch (state) {
-    case EngineerState::kAvailable: return "AVAILABLE";
-    case EngineerState::kTravelling: return "TRAVELLING";
-    case EngineerState::kOnSite: return "ON_SITE";
-    case EngineerState::kOffDuty: return "OFF_DUTY";
-    case EngineerState::kUnspecified: break;
+    case EngineerState::kAvailable:
+      return "AVAILABLE";
+    case EngineerState::kTravelling:
+      return "TRAVELLING";
+    case EngineerState::kOnSite:
+      return "ON_SITE";
+    case EngineerState::kOffDuty:
+      return "OFF_DUTY";
+    case EngineerState::kUnspecified:
+      break;
   }
   return "ENGINEER_STATE_UNSPECIFIED";
 }
@@ -135,8 +141,7 @@ Status ValidateEngineer(const Engineer& e) {
   for (size_t i = 0; i < shifts.size(); ++i) {
     v.Check(shifts[i].start_minute >= 0 && shifts[i].start_minute < shifts[i].end_minute &&
                 shifts[i].end_minute <= kMinutesPerWeek,
-            Indexed("roster.shifts", i),
-            "must satisfy 0 <= start_minute < end_minute <= 10080");
+            Indexed("roster.shifts", i), "must satisfy 0 <= start_minute < end_minute <= 10080");
   }
   return v.ToStatus("INVALID_ENGINEER");
 }

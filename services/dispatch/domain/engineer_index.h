@@ -32,8 +32,8 @@ struct Candidate {
   const Engineer* engineer = nullptr;
   TimePoint arrival;
   Duration travel_time{};
-  int load = 0;            // jobs the engineer keeps before this one
-  bool preempts = false;   // takes the engineer off not-started lower-severity jobs
+  int load = 0;           // jobs the engineer keeps before this one
+  bool preempts = false;  // takes the engineer off not-started lower-severity jobs
 };
 
 // The dispatch order of preference: earliest arrival, then least load, then

@@ -16,9 +16,12 @@ Duration Scale(Duration d, double fraction) {
 
 const char* EscalationLevelName(EscalationLevel level) {
   switch (level) {
-    case EscalationLevel::kWarning: return "WARNING";
-    case EscalationLevel::kBreach: return "BREACH";
-    case EscalationLevel::kManager: return "MANAGER";
+    case EscalationLevel::kWarning:
+      return "WARNING";
+    case EscalationLevel::kBreach:
+      return "BREACH";
+    case EscalationLevel::kManager:
+      return "MANAGER";
   }
   return "ESCALATION_LEVEL_UNSPECIFIED";
 }

@@ -23,7 +23,7 @@ struct EscalationStep {
 };
 
 struct EscalationPolicy {
-  double warning_fraction = 0.75;          // of the clock's length, from its start
+  double warning_fraction = 0.75;              // of the clock's length, from its start
   double manager_after_breach_fraction = 0.5;  // of the clock's length, after due
 };
 

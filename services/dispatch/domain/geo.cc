@@ -14,10 +14,14 @@ double Radians(double degrees) { return degrees * std::numbers::pi / 180.0; }
 
 const char* ZoneName(Zone zone) {
   switch (zone) {
-    case Zone::kCity: return "CITY";
-    case Zone::kSuburb: return "SUBURB";
-    case Zone::kRemote: return "REMOTE";
-    case Zone::kUnspecified: break;
+    case Zone::kCity:
+      return "CITY";
+    case Zone::kSuburb:
+      return "SUBURB";
+    case Zone::kRemote:
+      return "REMOTE";
+    case Zone::kUnspecified:
+      break;
   }
   return "ZONE_UNSPECIFIED";
 }
@@ -42,10 +46,14 @@ double HaversineKm(GeoPoint a, GeoPoint b) {
 
 double TravelPolicy::SpeedKmh(Zone destination) const {
   switch (destination) {
-    case Zone::kCity: return city_kmh;
-    case Zone::kSuburb: return suburb_kmh;
-    case Zone::kRemote: return remote_kmh;
-    case Zone::kUnspecified: break;
+    case Zone::kCity:
+      return city_kmh;
+    case Zone::kSuburb:
+      return suburb_kmh;
+    case Zone::kRemote:
+      return remote_kmh;
+    case Zone::kUnspecified:
+      break;
   }
   // An unknown zone never reaches here through validated input; the slowest
   // speed keeps the estimate pessimistic rather than optimistic.

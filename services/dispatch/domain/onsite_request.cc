@@ -4,11 +4,16 @@ namespace aftersales::dispatch {
 
 const char* SeverityName(Severity severity) {
   switch (severity) {
-    case Severity::kEmergency: return "EMERGENCY";
-    case Severity::kMajor: return "MAJOR";
-    case Severity::kMinor: return "MINOR";
-    case Severity::kNotice: return "NOTICE";
-    case Severity::kUnspecified: break;
+    case Severity::kEmergency:
+      return "EMERGENCY";
+    case Severity::kMajor:
+      return "MAJOR";
+    case Severity::kMinor:
+      return "MINOR";
+    case Severity::kNotice:
+      return "NOTICE";
+    case Severity::kUnspecified:
+      break;
   }
   return "SEVERITY_UNSPECIFIED";
 }

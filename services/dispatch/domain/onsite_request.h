@@ -15,9 +15,7 @@ enum class Severity { kUnspecified = 0, kEmergency = 1, kMajor = 2, kMinor = 3, 
 
 const char* SeverityName(Severity severity);
 bool IsKnownSeverity(Severity severity);
-inline bool MoreUrgent(Severity a, Severity b) {
-  return static_cast<int>(a) < static_cast<int>(b);
-}
+inline bool MoreUrgent(Severity a, Severity b) { return static_cast<int>(a) < static_cast<int>(b); }
 
 struct OnSiteRequest {
   std::string ticket_number;

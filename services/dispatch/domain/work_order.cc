@@ -78,15 +78,24 @@ Status ValidateCompletion(const CompletionReport& r) {
 
 const char* WorkOrderStatusName(WorkOrderStatus status) {
   switch (status) {
-    case WorkOrderStatus::kAssigned: return "ASSIGNED";
-    case WorkOrderStatus::kAccepted: return "ACCEPTED";
-    case WorkOrderStatus::kDeclined: return "DECLINED";
-    case WorkOrderStatus::kTravelling: return "TRAVELLING";
-    case WorkOrderStatus::kOnSite: return "ON_SITE";
-    case WorkOrderStatus::kWorkDone: return "WORK_DONE";
-    case WorkOrderStatus::kSignedOff: return "SIGNED_OFF";
-    case WorkOrderStatus::kCancelled: return "CANCELLED";
-    case WorkOrderStatus::kUnspecified: break;
+    case WorkOrderStatus::kAssigned:
+      return "ASSIGNED";
+    case WorkOrderStatus::kAccepted:
+      return "ACCEPTED";
+    case WorkOrderStatus::kDeclined:
+      return "DECLINED";
+    case WorkOrderStatus::kTravelling:
+      return "TRAVELLING";
+    case WorkOrderStatus::kOnSite:
+      return "ON_SITE";
+    case WorkOrderStatus::kWorkDone:
+      return "WORK_DONE";
+    case WorkOrderStatus::kSignedOff:
+      return "SIGNED_OFF";
+    case WorkOrderStatus::kCancelled:
+      return "CANCELLED";
+    case WorkOrderStatus::kUnspecified:
+      break;
   }
   return "WORK_ORDER_STATUS_UNSPECIFIED";
 }
@@ -125,13 +134,12 @@ Status WorkOrder::CheckEngineer(std::string_view engineer_id) const {
 Status WorkOrder::CheckStatus(std::initializer_list<WorkOrderStatus> allowed,
                               std::string_view step) const {
   if (std::find(allowed.begin(), allowed.end(), status_) != allowed.end()) return Status::Ok();
-  return FailedPrecondition("WORK_ORDER_STATE_FORBIDS_STEP",
-                            "work order " + id_ + " is " + WorkOrderStatusName(status_) +
-                                "; cannot " + std::string(step));
+  return FailedPrecondition("WORK_ORDER_STATE_FORBIDS_STEP", "work order " + id_ + " is " +
+                                                                 WorkOrderStatusName(status_) +
+                                                                 "; cannot " + std::string(step));
 }
 
-void WorkOrder::Move(WorkOrderStatus to, std::string_view actor, std::string note,
-                     TimePoint now) {
+void WorkOrder::Move(WorkOrderStatus to, std::string_view actor, std::string note, TimePoint now) {
   history_.push_back(HistoryEntry{now, status_, to, std::string(actor), std::move(note)});
   status_ = to;
 }
@@ -178,8 +186,7 @@ Status WorkOrder::Arrive(std::string_view engineer_id, TimePoint now, const Repa
   return Status::Ok();
 }
 
-Status WorkOrder::Complete(std::string_view engineer_id, CompletionReport report,
-                           TimePoint now) {
+Status WorkOrder::Complete(std::string_view engineer_id, CompletionReport report, TimePoint now) {
   if (Status s = CheckEngineer(engineer_id); !s.ok()) return s;
   if (Status s = CheckStatus({WorkOrderStatus::kOnSite}, "complete"); !s.ok()) return s;
   if (Status s = ValidateCompletion(report); !s.ok()) return s;

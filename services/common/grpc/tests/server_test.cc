@@ -1,12 +1,12 @@
 // The server bootstrap against real sockets on 127.0.0.1: health, status
 // details, request id and deadline propagation, bounded shutdown.
-#include <catch2/catch.hpp>
+#include "services/common/grpc/server.h"
 
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "aftersales/intake/v1/intake.grpc.pb.h"
 #include "services/common/grpc/client.h"
-#include "services/common/grpc/server.h"
 #include "services/common/grpc/status_mapping.h"
 #include "services/common/metrics/metrics.h"
 
@@ -20,8 +20,7 @@ constexpr char kName[] = "aftersales.intake.v1.IntakeService";
 // GetTicket slowly, so the tests can see what travelled.
 class ProbeService final : public v1::IntakeService::CallbackService {
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* ctx,
-                                        const v1::GetCustomerRequest* req,
-                                        v1::Customer*) override {
+                                        const v1::GetCustomerRequest* req, v1::Customer*) override {
     auto* reactor = ctx->DefaultReactor();
     reactor->Finish(ToGrpcStatus(
         NotFound("CUSTOMER_NOT_FOUND", req->customer_id() + " via " + RequestIdOf(*ctx))));
@@ -66,8 +65,9 @@ TEST_CASE("a domain error and the caller's request id reach the client and metri
   CHECK(s.reason() == "CUSTOMER_NOT_FOUND");
   CHECK(s.message() == "C9 via req-42");
   std::string text = metrics::DefaultRegistry().Exposition();
-  CHECK_THAT(text, Catch::Contains("grpc_server_handled_total{grpc_code=\"NOT_FOUND\","
-                                   "grpc_method=\"/aftersales.intake.v1.IntakeService/GetCustomer\"}"));
+  CHECK_THAT(text,
+             Catch::Contains("grpc_server_handled_total{grpc_code=\"NOT_FOUND\","
+                             "grpc_method=\"/aftersales.intake.v1.IntakeService/GetCustomer\"}"));
 }
 
 TEST_CASE("an RPC without behaviour yet answers UNIMPLEMENTED") {
@@ -89,8 +89,7 @@ TEST_CASE("the caller's deadline is enforced") {
   auto ctx = NewCallContext(std::chrono::milliseconds(50), "");
   v1::GetTicketRequest req;
   v1::Ticket out;
-  CHECK(stub->GetTicket(ctx.get(), req, &out).error_code() ==
-        grpc::StatusCode::DEADLINE_EXCEEDED);
+  CHECK(stub->GetTicket(ctx.get(), req, &out).error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
   std::this_thread::sleep_for(std::chrono::milliseconds(350));  // let the slow reactor finish
 }
 

@@ -1,16 +1,17 @@
+#include "services/common/grpc/status_mapping.h"
+
 #include <catch2/catch.hpp>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "services/common/grpc/status_mapping.h"
 
 namespace aftersales::grpcx {
 namespace {
 
 TEST_CASE("a domain error keeps code, reason and field violations across gRPC") {
-  Status in = InvalidArgument("INVALID_TICKET", "invalid contactPhone",
-                              {{"contactPhone", "must have 5 to 20 digits"},
-                               {"symptoms", "must not be empty"}});
+  Status in = InvalidArgument(
+      "INVALID_TICKET", "invalid contactPhone",
+      {{"contactPhone", "must have 5 to 20 digits"}, {"symptoms", "must not be empty"}});
   grpc::Status wire = ToGrpcStatus(in);
   CHECK(wire.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(wire.error_message() == "invalid contactPhone");

@@ -1,7 +1,6 @@
 // The Redis client against a real redis-server.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <thread>

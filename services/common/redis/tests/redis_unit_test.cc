@@ -1,6 +1,5 @@
 // Redis client pieces that need no server: options, replies, errors, SHA-1.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "services/common/redis/options.h"

@@ -1,7 +1,6 @@
 // The outbox, consumer groups and trimming against a real redis-server.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -114,8 +113,7 @@ return aftersales_emit_argv(KEYS[2], 1)
 Result<redis::Reply> ReportTicket(redis::RedisPool& pool, const EventToPublish& event) {
   std::vector<std::string> args = EmitArgs(event);
   args.push_back("reported");
-  return pool.Eval(ReportTicketScript(), {"{intake}:ticket:" + event.aggregate_id, kStream},
-                   args);
+  return pool.Eval(ReportTicketScript(), {"{intake}:ticket:" + event.aggregate_id, kStream}, args);
 }
 
 TEST_CASE_METHOD(StreamsTest, "a duplicated event changes the consumer's state once") {
@@ -278,9 +276,8 @@ TEST_CASE_METHOD(StreamsTest, "pending entries are replayed when a consumer rest
   ConsumerOptions options = Options("dispatch", "d1");
   options.claim_idle = milliseconds(60000);  // rule out XAUTOCLAIM
   {
-    ConsumerPtr before = MakeConsumer(options, [](const Event&) {
-      return Unavailable("DOWNSTREAM_DOWN", "try later");
-    });
+    ConsumerPtr before = MakeConsumer(
+        options, [](const Event&) { return Unavailable("DOWNSTREAM_DOWN", "try later"); });
     REQUIRE(RunUntil(*before, [&] { return before->counters().failed == 1; }));
   }
   std::vector<Event> seen;
@@ -304,8 +301,8 @@ TEST_CASE_METHOD(StreamsTest, "trimming keeps what a lagging group has not read 
   REQUIRE(RunUntil(*fast, [&] { return fast->counters().handled == 3; }));
   // The slow group has read e1 and e2 and acknowledged only e1.
   Command({"XGROUP", "CREATE", kStream, "slow", "0"});
-  REQUIRE(Command({"XREADGROUP", "GROUP", "slow", "s", "COUNT", "2", "STREAMS", kStream, ">"})
-              [0][1].size() == 2);
+  REQUIRE(Command({"XREADGROUP", "GROUP", "slow", "s", "COUNT", "2", "STREAMS", kStream, ">"})[0][1]
+              .size() == 2);
   Command({"XACK", kStream, "slow", e1});
 
   auto ids = [&] {

@@ -1,6 +1,5 @@
 // Stream pieces that need no server: entry parsing, ids, the outbox prelude.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "services/common/redis/reply.h"
@@ -34,11 +33,13 @@ TEST_CASE("a stream entry becomes an event") {
 }
 
 TEST_CASE("an entry missing fields is malformed, naming them") {
-  redis::Reply entry = Parse("*2\r\n$3\r\n7-1\r\n*4\r\n$2\r\nid\r\n$2\r\ne1\r\n$4\r\ntime\r\n$1\r\nx\r\n");
+  redis::Reply entry =
+      Parse("*2\r\n$3\r\n7-1\r\n*4\r\n$2\r\nid\r\n$2\r\ne1\r\n$4\r\ntime\r\n$1\r\nx\r\n");
   Result<Event> event = EventFromEntry(entry.view());
   REQUIRE_FALSE(event.ok());
   CHECK(event.status().reason() == "MALFORMED_EVENT");
-  CHECK(event.status().message() == "entry 7-1 lacks valid field(s): type, aggregate, time, payload");
+  CHECK(event.status().message() ==
+        "entry 7-1 lacks valid field(s): type, aggregate, time, payload");
 
   redis::Reply deleted = Parse("*2\r\n$3\r\n7-1\r\n*-1\r\n");
   CHECK_FALSE(EventFromEntry(deleted.view()).ok());

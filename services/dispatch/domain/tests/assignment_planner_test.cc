@@ -1,6 +1,7 @@
+#include "services/dispatch/domain/assignment_planner.h"
+
 #include <catch2/catch.hpp>
 
-#include "services/dispatch/domain/assignment_planner.h"
 #include "services/dispatch/domain/tests/test_support.h"
 
 namespace aftersales::dispatch {
@@ -112,7 +113,7 @@ TEST_CASE("on equal arrival the engineer with less load wins", "[planner]") {
 TEST_CASE("nobody in time: the earliest arrival is assigned and escalated now", "[planner]") {
   const TimePoint now = MondayTen();
   AssignmentPlanner p;
-  REQUIRE(p.UpsertEngineer(MakeEngineer("slow", EastOf(60))).ok());   // ~3 h in the city
+  REQUIRE(p.UpsertEngineer(MakeEngineer("slow", EastOf(60))).ok());  // ~3 h in the city
   REQUIRE(p.UpsertEngineer(MakeEngineer("slower", EastOf(80))).ok());
   const Decision d = PlanOk(p, MakeRequest("T1", Severity::kMajor, now, 2h), now);
   CHECK(d.kind == DecisionKind::kAssigned);
@@ -183,8 +184,7 @@ TEST_CASE("an emergency does not take another emergency's job", "[planner]") {
   e.max_concurrent_jobs = 1;
   REQUIRE(p.UpsertEngineer(e).ok());
   REQUIRE(PlanOk(p, MakeRequest("E1", Severity::kEmergency, now), now).engineer_id == "only");
-  CHECK(PlanOk(p, MakeRequest("E2", Severity::kEmergency, now), now).kind ==
-        DecisionKind::kQueued);
+  CHECK(PlanOk(p, MakeRequest("E2", Severity::kEmergency, now), now).kind == DecisionKind::kQueued);
   CHECK(p.AssignedEngineer("E1") == "only");
 }
 
@@ -194,10 +194,8 @@ TEST_CASE("only an emergency pre-empts: a major request waits", "[planner]") {
   Engineer e = MakeEngineer("only", EastOf(2));
   e.max_concurrent_jobs = 1;
   REQUIRE(p.UpsertEngineer(e).ok());
-  REQUIRE(PlanOk(p, MakeRequest("NOTICE", Severity::kNotice, now, 24h), now).engineer_id ==
-          "only");
-  CHECK(PlanOk(p, MakeRequest("MAJOR", Severity::kMajor, now), now).kind ==
-        DecisionKind::kQueued);
+  REQUIRE(PlanOk(p, MakeRequest("NOTICE", Severity::kNotice, now, 24h), now).engineer_id == "only");
+  CHECK(PlanOk(p, MakeRequest("MAJOR", Severity::kMajor, now), now).kind == DecisionKind::kQueued);
   CHECK(p.AssignedEngineer("NOTICE") == "only");
 }
 

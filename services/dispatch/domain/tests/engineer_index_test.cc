@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "services/dispatch/domain/engineer_index.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 
-#include "services/dispatch/domain/engineer_index.h"
 #include "services/dispatch/domain/tests/test_support.h"
 
 namespace aftersales::dispatch {
@@ -37,7 +37,8 @@ EngineerIndex Population(std::mt19937_64& rng, int n, TimePoint now) {
     Engineer e = MakeEngineer(Numbered("e", i), {lat(rng), lng(rng)});
     e.skills = {skills[i % 3]};
     if (u(rng) < 0.5) e.skills.push_back(skills[(i + 1) % 3]);
-    e.zones = u(rng) < 0.7 ? std::vector<Zone>{Zone::kCity} : std::vector<Zone>{Zone::kCity, Zone::kSuburb};
+    e.zones = u(rng) < 0.7 ? std::vector<Zone>{Zone::kCity}
+                           : std::vector<Zone>{Zone::kCity, Zone::kSuburb};
     if (u(rng) < 0.2) e.roster = DutyRoster::Daily(0, 20, 8);
     e.max_concurrent_jobs = 1 + static_cast<int>(u(rng) * 3);
     const int jobs = static_cast<int>(u(rng) * e.max_concurrent_jobs + 0.5);

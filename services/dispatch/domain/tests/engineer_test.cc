@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "services/dispatch/domain/engineer.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
-#include "services/dispatch/domain/engineer.h"
 #include "services/dispatch/domain/tests/test_support.h"
 
 namespace aftersales::dispatch {
@@ -63,9 +63,9 @@ TEST_CASE("roster day shift is kept in the roster's UTC offset", "[engineer][ros
 TEST_CASE("night shift runs over midnight and over Sunday into Monday", "[engineer][roster]") {
   const DutyRoster roster = DutyRoster::Daily(0, 20, 8);
   const TimePoint monday = MondayTen() - 10h;
-  CHECK(roster.OnDuty(monday + 2h));          // Monday 02:00, from Sunday's night shift
-  CHECK(roster.OnDuty(monday + 21h));         // Monday 21:00
-  CHECK_FALSE(roster.OnDuty(monday + 12h));   // Monday noon
+  CHECK(roster.OnDuty(monday + 2h));             // Monday 02:00, from Sunday's night shift
+  CHECK(roster.OnDuty(monday + 21h));            // Monday 21:00
+  CHECK_FALSE(roster.OnDuty(monday + 12h));      // Monday noon
   CHECK(roster.OnDuty(monday + 6 * 24h + 23h));  // Sunday 23:00
   CHECK(MinuteOfWeek(monday, 0) == 0);
   CHECK(MinuteOfWeek(monday - 1min, 0) == kMinutesPerWeek - 1);

@@ -1,6 +1,7 @@
+#include "services/dispatch/domain/escalation.h"
+
 #include <catch2/catch.hpp>
 
-#include "services/dispatch/domain/escalation.h"
 #include "services/dispatch/domain/tests/test_support.h"
 
 namespace aftersales::dispatch {
@@ -14,10 +15,10 @@ TEST_CASE("a 2 h clock warns at 1:30, breaches at 2:00, reaches the manager at 3
   Result<std::vector<EscalationStep>> steps = EscalationSteps(start, start + 2h);
   REQUIRE(steps.ok());
   REQUIRE(steps->size() == 3);
-  CHECK((*steps)[0] == EscalationStep{EscalationLevel::kWarning, EscalationTarget::kDispatcher,
-                                      start + 90min});
-  CHECK((*steps)[1] == EscalationStep{EscalationLevel::kBreach, EscalationTarget::kAfterSalesLead,
-                                      start + 2h});
+  CHECK((*steps)[0] ==
+        EscalationStep{EscalationLevel::kWarning, EscalationTarget::kDispatcher, start + 90min});
+  CHECK((*steps)[1] ==
+        EscalationStep{EscalationLevel::kBreach, EscalationTarget::kAfterSalesLead, start + 2h});
   CHECK((*steps)[2] ==
         EscalationStep{EscalationLevel::kManager, EscalationTarget::kManager, start + 3h});
 }
@@ -41,8 +42,7 @@ TEST_CASE("the policy fractions are data", "[escalation]") {
   CHECK(EscalationSteps(start, start - 1s).status().field_violations().at(0).field == "due");
 }
 
-TEST_CASE("due escalations are those whose time has come and that have not fired",
-          "[escalation]") {
+TEST_CASE("due escalations are those whose time has come and that have not fired", "[escalation]") {
   const TimePoint start = MondayTen();
   const TimePoint due = start + 2h;
   auto at = [&](TimePoint now, std::vector<EscalationLevel> fired) {
@@ -69,8 +69,8 @@ TEST_CASE("a clock met before a step never fires it", "[escalation]") {
   REQUIRE(late_met->size() == 1);
   CHECK((*late_met)[0].level == EscalationLevel::kWarning);
   // Met at exactly the due time: in time, so no breach.
-  auto at_due = DueEscalations(start, start + 2h, start + 10h, {EscalationLevel::kWarning},
-                               start + 2h);
+  auto at_due =
+      DueEscalations(start, start + 2h, start + 10h, {EscalationLevel::kWarning}, start + 2h);
   REQUIRE(at_due.ok());
   CHECK(at_due->empty());
   // Arrived 2:30: breached, but the manager step (3:00) never comes.

@@ -1,7 +1,8 @@
+#include "services/dispatch/domain/work_order.h"
+
 #include <catch2/catch.hpp>
 
 #include "services/dispatch/domain/tests/test_support.h"
-#include "services/dispatch/domain/work_order.h"
 
 namespace aftersales::dispatch {
 namespace {
@@ -61,9 +62,9 @@ TEST_CASE("a work order runs from ASSIGNED to SIGNED_OFF with a history entry pe
   CHECK(w.status() == WorkOrderStatus::kSignedOff);
   const auto& h = w.history();
   REQUIRE(h.size() == 6);
-  const WorkOrderStatus expected[] = {WorkOrderStatus::kAssigned, WorkOrderStatus::kAccepted,
+  const WorkOrderStatus expected[] = {WorkOrderStatus::kAssigned,   WorkOrderStatus::kAccepted,
                                       WorkOrderStatus::kTravelling, WorkOrderStatus::kOnSite,
-                                      WorkOrderStatus::kWorkDone, WorkOrderStatus::kSignedOff};
+                                      WorkOrderStatus::kWorkDone,   WorkOrderStatus::kSignedOff};
   for (size_t i = 0; i < h.size(); ++i) {
     CHECK(h[i].to == expected[i]);
     if (i > 0) CHECK(h[i].from == expected[i - 1]);
@@ -169,8 +170,7 @@ TEST_CASE("a fixed fault stops REPAIR and one not fixed keeps it running", "[wor
   WorkOrder waiting = OnSite(1h);
   CompletionReport r = Fixed();
   r.fixed = false;
-  CHECK(waiting.Complete("eng-1", r, MondayTen() + 5h).field_violations().at(0).field ==
-        "outcome");
+  CHECK(waiting.Complete("eng-1", r, MondayTen() + 5h).field_violations().at(0).field == "outcome");
   r.outcome = NotFixedOutcome::kWaitingForParts;
   REQUIRE(waiting.Complete("eng-1", r, MondayTen() + 5h).ok());
   CHECK(waiting.repair_clock()->state == ClockState::kRunning);

@@ -35,8 +35,8 @@ std::string Numbered(std::string_view prefix, long long n) {
 struct Scenario {
   uint64_t seed = 7;
   int days = 7;
-  int surge_day = 2;              // Wednesday: a storm knocks out barriers and alarms
-  double faults_per_day = 60;     // quiet days
+  int surge_day = 2;           // Wednesday: a storm knocks out barriers and alarms
+  double faults_per_day = 60;  // quiet days
   double surge_factor = 4.0;
   double emergency_share = 0.06, major_share = 0.30, minor_share = 0.40;  // rest notices
   double city_share = 0.7;
@@ -96,10 +96,10 @@ std::vector<Fault> Faults(const Scenario& sc, std::mt19937_64& rng) {
           r.site = Offset(radius * std::sin(angle), radius * std::cos(angle));
         }
         const double s = u(rng);
-        r.severity = s < sc.emergency_share                                  ? Severity::kEmergency
-                     : s < sc.emergency_share + sc.major_share               ? Severity::kMajor
+        r.severity = s < sc.emergency_share                    ? Severity::kEmergency
+                     : s < sc.emergency_share + sc.major_share ? Severity::kMajor
                      : s < sc.emergency_share + sc.major_share + sc.minor_share ? Severity::kMinor
-                                                                             : Severity::kNotice;
+                                                                                : Severity::kNotice;
         r.skill = kSkills[static_cast<int>(u(rng) * 3)];
         r.due = r.requested_at + OnsiteDeadline(r.severity, r.zone);
         // Log-normal service time around the mean, at least 20 minutes.
@@ -179,8 +179,10 @@ World MakeWorld(const std::vector<Fault>& faults, const std::vector<Engineer>& e
   w.activity.resize(engineers.size());
   w.outcome.resize(faults.size());
   w.days.resize(days);
-  for (size_t i = 0; i < faults.size(); ++i) w.fault_by_ticket[faults[i].request.ticket_number] = static_cast<int>(i);
-  for (size_t i = 0; i < engineers.size(); ++i) w.engineer_by_id[engineers[i].id] = static_cast<int>(i);
+  for (size_t i = 0; i < faults.size(); ++i)
+    w.fault_by_ticket[faults[i].request.ticket_number] = static_cast<int>(i);
+  for (size_t i = 0; i < engineers.size(); ++i)
+    w.engineer_by_id[engineers[i].id] = static_cast<int>(i);
   return w;
 }
 
@@ -208,9 +210,9 @@ int Progress(World& w, int e, TimePoint now, const TravelPolicy& travel, OnArriv
 
 void StartJob(World& w, int e, int fault, TimePoint now, const TravelPolicy& travel) {
   const OnSiteRequest& r = w.faults[fault].request;
-  w.activity[e] = Activity{Activity::kTravelling, fault,
-                           now + TravelTime(HaversineKm(w.engineers[e].position, r.site), r.zone,
-                                            travel)};
+  w.activity[e] =
+      Activity{Activity::kTravelling, fault,
+               now + TravelTime(HaversineKm(w.engineers[e].position, r.site), r.zone, travel)};
 }
 
 void AccountMinute(World& w, TimePoint now) {
@@ -227,8 +229,9 @@ void Score(World& w) {
   for (size_t i = 0; i < w.faults.size(); ++i) {
     const Fault& f = w.faults[i];
     DayFigures& d = w.days[f.day];
-    const bool urgent = f.request.zone == Zone::kCity && (f.request.severity == Severity::kEmergency ||
-                                                          f.request.severity == Severity::kMajor);
+    const bool urgent =
+        f.request.zone == Zone::kCity &&
+        (f.request.severity == Severity::kEmergency || f.request.severity == Severity::kMajor);
     ++d.faults;
     if (urgent) ++d.urgent;
     const auto& arrival = w.outcome[i].arrival;
@@ -286,8 +289,7 @@ World RunPlanner(const Scenario& sc, const std::vector<Fault>& faults,
       on_duty[e] = on;
       const int done = Progress(w, static_cast<int>(e), now, policy.travel, [](int) {});
       if (done >= 0) {
-        (void)planner.FinishJob(id, faults[done].request.ticket_number,
-                                faults[done].request.site);
+        (void)planner.FinishJob(id, faults[done].request.ticket_number, faults[done].request.site);
         freed = true;
       }
     }
@@ -388,13 +390,15 @@ int Run() {
   const World b = RunBaseline(sc, faults, engineers);
 
   const char* names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  std::printf("dispatch-sim: seed %llu, %zu faults, %zu engineers (%d day / %d night shift), "
-              "surge on %s (x%.1f)\n",
-              static_cast<unsigned long long>(sc.seed), faults.size(), engineers.size(),
-              static_cast<int>(engineers.size()) - static_cast<int>(engineers.size()) / 3,
-              static_cast<int>(engineers.size()) / 3, names[sc.surge_day % 7], sc.surge_factor);
-  std::printf("P = AssignmentPlanner, B = baseline (nearest available, FCFS, no deadlines, "
-              "no pre-emption)\n\n");
+  std::printf(
+      "dispatch-sim: seed %llu, %zu faults, %zu engineers (%d day / %d night shift), "
+      "surge on %s (x%.1f)\n",
+      static_cast<unsigned long long>(sc.seed), faults.size(), engineers.size(),
+      static_cast<int>(engineers.size()) - static_cast<int>(engineers.size()) / 3,
+      static_cast<int>(engineers.size()) / 3, names[sc.surge_day % 7], sc.surge_factor);
+  std::printf(
+      "P = AssignmentPlanner, B = baseline (nearest available, FCFS, no deadlines, "
+      "no pre-emption)\n\n");
   std::printf("%-9s %6s | %7s %7s %6s | %9s %9s | %7s %7s | %7s %7s | %6s %6s\n", "day", "faults",
               "met% P", "met% B", "diff", "2h-city P", "2h-city B", "mean P", "mean B", "p95 P",
               "p95 B", "util P", "util B");
@@ -407,13 +411,14 @@ int Run() {
     if (surge ? mp < mb + 10.0 : mp < mb) goal = false;
     char label[16];
     std::snprintf(label, sizeof label, "%s%s", names[d % 7], surge ? " SURGE" : "");
-    std::printf("%-9s %6d | %6.1f%% %6.1f%% %+6.1f | %8.1f%% %8.1f%% | %6.0fm %6.0fm | %6.0fm "
-                "%6.0fm | %5.0f%% %5.0f%%\n",
-                label, dp.faults, mp, mb, mp - mb, Pct(dp.urgent_met, dp.urgent),
-                Pct(db.urgent_met, db.urgent), Mean(dp.arrival_minutes), Mean(db.arrival_minutes),
-                P95(dp.arrival_minutes), P95(db.arrival_minutes),
-                100.0 * dp.busy_minutes / std::max(1.0, dp.rostered_minutes),
-                100.0 * db.busy_minutes / std::max(1.0, db.rostered_minutes));
+    std::printf(
+        "%-9s %6d | %6.1f%% %6.1f%% %+6.1f | %8.1f%% %8.1f%% | %6.0fm %6.0fm | %6.0fm "
+        "%6.0fm | %5.0f%% %5.0f%%\n",
+        label, dp.faults, mp, mb, mp - mb, Pct(dp.urgent_met, dp.urgent),
+        Pct(db.urgent_met, db.urgent), Mean(dp.arrival_minutes), Mean(db.arrival_minutes),
+        P95(dp.arrival_minutes), P95(db.arrival_minutes),
+        100.0 * dp.busy_minutes / std::max(1.0, dp.rostered_minutes),
+        100.0 * db.busy_minutes / std::max(1.0, db.rostered_minutes));
   }
   int met_p = 0, met_b = 0, n = 0;
   for (int d = 0; d < sc.days; ++d) {
@@ -421,9 +426,10 @@ int Run() {
     met_b += b.days[d].met;
     n += p.days[d].faults;
   }
-  std::printf("\nweek: met P %.1f%%  B %.1f%%; planner escalated %d at assignment, pre-empted %d "
-              "not-started jobs\n",
-              Pct(met_p, n), Pct(met_b, n), escalations, preemptions);
+  std::printf(
+      "\nweek: met P %.1f%%  B %.1f%%; planner escalated %d at assignment, pre-empted %d "
+      "not-started jobs\n",
+      Pct(met_p, n), Pct(met_b, n), escalations, preemptions);
   std::printf("goal (surge day >= +10 points, never fewer on a quiet day): %s\n",
               goal ? "MET" : "MISSED");
 

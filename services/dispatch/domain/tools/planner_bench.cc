@@ -65,7 +65,7 @@ std::vector<Engineer> Engineers(std::mt19937_64& rng, TimePoint now) {
     e.zones = city ? std::vector<Zone>{Zone::kCity, Zone::kSuburb}
                    : std::vector<Zone>{Zone::kSuburb, Zone::kRemote};
     const double r = u(rng);
-    e.roster = r < 0.6 ? DutyRoster::Daily(8 * 60, 8, 20)
+    e.roster = r < 0.6    ? DutyRoster::Daily(8 * 60, 8, 20)
                : r < 0.85 ? DutyRoster::Daily(8 * 60, 20, 8)
                           : DutyRoster::AlwaysOn(8 * 60);
     e.max_concurrent_jobs = 1 + static_cast<int>(u(rng) * 3);
@@ -90,10 +90,10 @@ std::vector<OnSiteRequest> Requests(std::mt19937_64& rng, TimePoint now) {
     r.zone = z < 0.6 ? Zone::kCity : z < 0.95 ? Zone::kSuburb : Zone::kRemote;
     r.site = Around(rng, r.zone == Zone::kCity ? 10.0 : 45.0);
     const double s = u(rng);
-    r.severity = s < 0.05   ? Severity::kEmergency
-                 : s < 0.3  ? Severity::kMajor
-                 : s < 0.7  ? Severity::kMinor
-                            : Severity::kNotice;
+    r.severity = s < 0.05  ? Severity::kEmergency
+                 : s < 0.3 ? Severity::kMajor
+                 : s < 0.7 ? Severity::kMinor
+                           : Severity::kNotice;
     r.skill = kSkills[static_cast<int>(u(rng) * 4)];
     r.requested_at = now;
     r.due = now + (r.zone == Zone::kCity && MoreUrgent(r.severity, Severity::kMinor) ? 2h : 12h);
