@@ -54,6 +54,13 @@ int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
 
   auto parts = factory(*this);
   if (!parts.ok()) {
+    // A service's own settings are read in its factory; a bad one is a
+    // configuration error like the host's, with the same exit code.
+    if (parts.status().reason() == "INVALID_CONFIG") {
+      std::cerr << defaults_.name << ": bad configuration:\n"
+                << parts.status().message() << std::endl;
+      return 2;
+    }
     log::Error("service failed to start", {{"error", parts.status().ToString()}});
     return 1;
   }
