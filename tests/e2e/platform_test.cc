@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "services/common/grpc/client.h"
+#include "services/common/grpc/server.h"
 #include "tests/support/http_client.h"
 
 namespace aftersales::testing {
@@ -72,6 +73,11 @@ TEST_CASE(
     INFO(name);
     CHECK(Eventually([&] { return !Health(platform.service(name)).ok(); }));
     CHECK(platform.service(name).process->running());  // degraded, not dead
+    // Liveness stays up: restarting replicas would not bring Redis back.
+    CHECK(grpcx::CheckHealth(
+              grpcx::MakeChannel("127.0.0.1:" + std::to_string(platform.service(name).grpc_port)),
+              grpcx::kLivenessHealthName, std::chrono::seconds(2))
+              .ok());
   }
   CHECK(HttpGet(platform.gateway().http_port, "/readyz").status == 503);
   CHECK(HttpGet(platform.gateway().http_port, "/healthz").status == 200);

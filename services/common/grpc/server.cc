@@ -47,6 +47,9 @@ Status GrpcServer::Start() {
                        "cannot listen on " + options_.address + " (address in use or not local?)");
   }
   SetServing(false);
+  if (auto* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(kLivenessHealthName, true);
+  }
   return Status::Ok();
 }
 

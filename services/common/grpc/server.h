@@ -13,6 +13,11 @@
 
 namespace aftersales::grpcx {
 
+// A grpc.health.v1 service name that is SERVING for as long as the process
+// runs, whatever its dependencies do: what a liveness probe asks, while
+// readiness asks "" (which follows Redis).
+inline constexpr char kLivenessHealthName[] = "liveness";
+
 struct GrpcServerOptions {
   // host:port; port 0 picks a free one (read it back with port()).
   std::string address = "127.0.0.1:0";

@@ -49,6 +49,8 @@ TEST_CASE("health starts NOT_SERVING and follows SetServing") {
   CHECK(CheckHealth(channel, "aftersales.intake.v1.IntakeService", std::chrono::seconds(2)).ok());
   server.SetServing(false);
   CHECK_FALSE(CheckHealth(channel, "", std::chrono::seconds(2)).ok());
+  // Liveness does not follow the dependencies.
+  CHECK(CheckHealth(channel, kLivenessHealthName, std::chrono::seconds(2)).ok());
 }
 
 TEST_CASE("a domain error and the caller's request id reach the client and metrics count it") {
