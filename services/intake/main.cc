@@ -1,16 +1,97 @@
-// The intake service process.
-#include "aftersales/intake/v1/intake.grpc.pb.h"
+// The intake service process: the gRPC API, the clock watchdog, the
+// consumers of dispatch's and followup's events, and stream trimming.
+#include <unistd.h>
+
+#include <thread>
+
+#include "services/common/clock.h"
 #include "services/common/host/service_host.h"
+#include "services/common/runtime/log.h"
+#include "services/common/streams/trim.h"
+#include "services/intake/events/intake_consumers.h"
+#include "services/intake/rpc/intake_service.h"
+#include "services/intake/storage/batch_writer.h"
+#include "services/intake/storage/intake_store.h"
+#include "services/intake/storage/keys.h"
+#include "services/intake/tickets/ticket_desk.h"
+
+namespace aftersales::intake {
+namespace {
+
+// Sleeps up to `d`, waking early when stop is requested.
+void SleepFor(std::stop_token stop, std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
+  }
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "intake";
+}
+
+}  // namespace
+}  // namespace aftersales::intake
 
 int main() {
-  return aftersales::RunService(
-      {"intake", 50051, 9101}, [](aftersales::ServiceHost&) -> aftersales::Result<aftersales::ServiceParts> {
-        aftersales::ServiceParts parts;
-        // The full v1 surface is registered; each RPC answers UNIMPLEMENTED
-        // until the Intake service's own issue gives it behaviour.
-        using Service = aftersales::intake::v1::IntakeService;
-        parts.grpc_services.push_back(
-            {Service::service_full_name(), std::make_unique<Service::CallbackService>()});
-        return parts;
-      });
+  using namespace aftersales;
+  using namespace aftersales::intake;
+  static const SystemClock clock;
+  std::unique_ptr<IntakeStore> store;
+  std::unique_ptr<TicketDesk> desk;
+  std::unique_ptr<BatchTicketWriter> writer;
+  streams::ConsumerPtr dispatch_consumer;
+  streams::ConsumerPtr followup_consumer;
+
+  return RunService({"intake", 50051, 9101}, [&](ServiceHost& host) -> Result<ServiceParts> {
+    EnvConfig& env = host.env();
+    const auto sweep_every =
+        env.Duration("AFTERSALES_INTAKE_WATCHDOG_INTERVAL", std::chrono::seconds(1),
+                     std::chrono::milliseconds(10), std::chrono::minutes(10));
+    const auto keep_events = env.Duration("AFTERSALES_INTAKE_EVENT_RETENTION",
+                                          std::chrono::hours(24 * 7), std::chrono::minutes(1));
+    const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
+    if (Status s = env.Finish(); !s.ok()) return s;
+
+    store = std::make_unique<IntakeStore>(host.redis());
+    desk = std::make_unique<TicketDesk>(*store, clock);
+    writer = std::make_unique<BatchTicketWriter>(*store);
+    Result<streams::ConsumerPtr> d = MakeDispatchConsumer(host.redis(), *desk, consumer);
+    if (!d.ok()) return d.status();
+    dispatch_consumer = std::move(d).value();
+    Result<streams::ConsumerPtr> f = MakeFollowupConsumer(host.redis(), *desk, consumer);
+    if (!f.ok()) return f.status();
+    followup_consumer = std::move(f).value();
+
+    ServiceParts parts;
+    parts.grpc_services.push_back({v1::IntakeService::service_full_name(),
+                                   std::make_unique<IntakeService>(*desk, writer.get())});
+    parts.workers.push_back([c = dispatch_consumer.get()](std::stop_token stop) { c->Run(stop); });
+    parts.workers.push_back([c = followup_consumer.get()](std::stop_token stop) { c->Run(stop); });
+    // The clock watchdog: every replica runs it; each due warning or breach is
+    // claimed by exactly one (see TicketDesk::SweepClocks).
+    parts.workers.push_back([d = desk.get(), sweep_every](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        Result<int> fired = d->SweepClocks(200);
+        if (!fired.ok()) {
+          log::Warn("clock sweep failed", {{"error", fired.status().ToString()}});
+        } else if (*fired == 200) {
+          continue;  // more are due: no pause
+        }
+        SleepFor(stop, sweep_every);
+      }
+    });
+    parts.workers.push_back([&pool = host.redis(), keep_events](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        Result<streams::TrimResult> r =
+            streams::TrimStream(pool, keys::Events(), keep_events, clock.Now());
+        if (!r.ok()) log::Warn("event stream trim failed", {{"error", r.status().ToString()}});
+        SleepFor(stop, std::chrono::minutes(1));
+      }
+    });
+    return parts;
+  });
 }

@@ -21,6 +21,8 @@ constexpr std::initializer_list<TicketStatus> kLive = {
     TicketStatus::kOpen, TicketStatus::kResponded, TicketStatus::kRemoteSession,
     TicketStatus::kAwaitingOnsite, TicketStatus::kOnsiteInProgress};
 
+}  // namespace
+
 // Digits with the separators people write: "+86 (21) 5555-0100".
 std::optional<std::string> PhoneProblem(std::string_view phone) {
   int digits = 0;
@@ -38,6 +40,8 @@ std::optional<std::string> PhoneProblem(std::string_view phone) {
   if (digits < 5 || digits > 20) return "must have 5 to 20 digits";
   return std::nullopt;
 }
+
+namespace {
 
 std::string Joined(std::string_view a, std::string_view b) {
   std::string s(a);
@@ -114,6 +118,10 @@ std::string_view HistoryKindName(HistoryKind kind) {
     case HistoryKind::kResumed: return "RESUMED";
     case HistoryKind::kClockWarned: return "CLOCK_WARNED";
     case HistoryKind::kClockBreached: return "CLOCK_BREACHED";
+    case HistoryKind::kWorkOrderNote: return "WORK_ORDER_NOTE";
+    case HistoryKind::kReconfirmFailed: return "RECONFIRM_FAILED";
+    case HistoryKind::kComplaintOpened: return "COMPLAINT_OPENED";
+    case HistoryKind::kDiagnosed: return "DIAGNOSED";
   }
   return "UNKNOWN";
 }
@@ -533,6 +541,18 @@ Status Ticket::Resume(std::string_view actor, TimePoint at, std::string_view not
                               "ticket " + record_.number.ToString() + " is not paused");
   }
   ResumeIfPaused(actor, at, note);
+  return Status::Ok();
+}
+
+Status Ticket::Annotate(HistoryKind kind, std::string_view actor, TimePoint at,
+                        std::string_view detail) {
+  if (kind != HistoryKind::kWorkOrderNote && kind != HistoryKind::kReconfirmFailed &&
+      kind != HistoryKind::kComplaintOpened && kind != HistoryKind::kDiagnosed) {
+    return InvalidArgument("NOT_A_NOTE", std::string(HistoryKindName(kind)) + " is not a note",
+                           {{"kind", "must be a note kind"}});
+  }
+  if (Status s = CheckStep(actor, at); !s.ok()) return s;
+  Record(at, kind, actor, std::string(detail));
   return Status::Ok();
 }
 

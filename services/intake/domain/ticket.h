@@ -92,6 +92,11 @@ enum class HistoryKind {
   kResumed,
   kClockWarned,
   kClockBreached,
+  // Notes that do not move the ticket (Annotate).
+  kWorkOrderNote,
+  kReconfirmFailed,
+  kComplaintOpened,
+  kDiagnosed,
 };
 
 std::string_view TicketKindName(TicketKind kind);        // "FAULT", "CONSULTATION"
@@ -153,6 +158,10 @@ struct TicketRules {
   BusinessCalendar calendar = BusinessCalendar::Default();
 };
 
+// Why a contact phone number is not acceptable ("+86 (21) 5555-0100" is), or
+// nullopt. Shared with the install base's contacts.
+std::optional<std::string> PhoneProblem(std::string_view phone);
+
 // INVALID_ARGUMENT "INVALID_TICKET" listing every bad field (empty names,
 // phone format, missing site for a fault, unknown impact without severity,
 // text that is not UTF-8, a start time after the report).
@@ -195,6 +204,12 @@ class Ticket {
   Status Pause(std::string_view actor, TimePoint at, PauseReason reason,
                std::string_view note = {});
   Status Resume(std::string_view actor, TimePoint at, std::string_view note = {});
+  // A history line that does not change the status: what another service
+  // reported (work order news, a failed reconfirmation, a complaint) or a
+  // diagnosis. Only the note kinds (kWorkOrderNote, kReconfirmFailed,
+  // kComplaintOpened, kDiagnosed) are accepted; anything else is
+  // INVALID_ARGUMENT "NOT_A_NOTE".
+  Status Annotate(HistoryKind kind, std::string_view actor, TimePoint at, std::string_view detail);
   // The deadline sweeper's steps; the history records both.
   Status WarnClock(ClockKind kind, std::string_view actor, TimePoint at);
   Status BreachClock(ClockKind kind, std::string_view actor, TimePoint at);

@@ -539,5 +539,22 @@ TEST_CASE("Ticket: restore keeps the record", "[ticket]") {
   CHECK(back.status() == TicketStatus::kAwaitingOnsite);
 }
 
+TEST_CASE("Ticket: notes from other services add history without moving the ticket", "[ticket]") {
+  Ticket t = Open();
+  REQUIRE(t.Annotate(HistoryKind::kComplaintOpened, "system:followup", kT0 + minutes(5),
+                     "too slow")
+              .ok());
+  CHECK(t.status() == TicketStatus::kOpen);
+  CHECK(t.record().history.back().kind == HistoryKind::kComplaintOpened);
+  CHECK(t.record().history.back().detail == "too slow");
+  // Only note kinds: a status change cannot be forged as a note.
+  const auto before = t.record().history.size();
+  CHECK(t.Annotate(HistoryKind::kResolved, "x", kT0 + minutes(6), "").code() ==
+        Code::kInvalidArgument);
+  CHECK(t.Annotate(HistoryKind::kDiagnosed, "", kT0 + minutes(6), "d").code() ==
+        Code::kInvalidArgument);
+  CHECK(t.record().history.size() == before);
+}
+
 }  // namespace
 }  // namespace aftersales::intake

@@ -1,0 +1,369 @@
+#include "services/intake/storage/intake_store.h"
+
+#include "services/common/streams/outbox.h"
+#include "services/intake/storage/keys.h"
+
+namespace aftersales::intake {
+namespace {
+
+constexpr char kCreateRecordLua[] = R"lua(
+-- KEYS: record, request, set index. ARGV: blob, request value ('' = no request
+-- id), ttl, set member ('' = none), exists reason, exists message.
+if ARGV[2] ~= '' then
+  local prev = redis.call('GET', KEYS[2])
+  if prev then return {2, prev} end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.error_reply('ALREADY_EXISTS ' .. ARGV[5] .. ' ' .. ARGV[6])
+end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[4] ~= '' then redis.call('SADD', KEYS[3], ARGV[4]) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+return {1, ARGV[2]}
+)lua";
+
+// A batch of ticket changes, each on its own: version check (the optimistic
+// lock that also makes the watchdog's claim atomic), idempotency, the handled
+// marker of a consumed event, the record, its index entries, its place in the
+// clock schedule and its events, all or nothing. Batching lets concurrent
+// reports share one round trip; a refused change does not stop the others.
+constexpr char kWriteTicketLua[] = R"lua(
+-- KEYS: 11 per change: 1 ticket, 2 stream, 3 request, 4 schedule, 5 all,
+--       6 customer index, 7 old status, 8 new status, 9 old severity,
+--       10 new severity, 11 handled
+-- ARGV: 1 change count; per change: 1 expected version, 2 blob, 3 number,
+--       4 sequence, 5 next clock ms ('' = none), 6 request value ('' = none),
+--       7 request ttl, 8 handled ttl ('' = none), 9 event count, then 5 values
+--       per event
+-- Returns per change {1, version} written, {2, first answer} replayed request
+-- id, {3, ''} event already handled, {4, "<CODE> <REASON> <message>"} refused.
+local function write_one(k, a)
+  if ARGV[a + 6] ~= '' then
+    local prev = redis.call('GET', KEYS[k + 3])
+    if prev then return {2, prev} end
+  end
+  local current = redis.call('HGET', KEYS[k + 1], 'v')
+  if ARGV[a + 1] == '0' then
+    if current then return {4, 'ALREADY_EXISTS TICKET_EXISTS ticket ' .. ARGV[a + 3] .. ' exists'} end
+  elseif current ~= ARGV[a + 1] then
+    return {4, 'ABORTED TICKET_CHANGED ticket ' .. ARGV[a + 3] .. ' changed meanwhile'}
+  end
+  if ARGV[a + 8] ~= '' and not aftersales_first_time(KEYS[k + 11], ARGV[a + 8]) then
+    return {3, ''}
+  end
+  local number = ARGV[a + 3]
+  local seq = ARGV[a + 4]
+  local version = tonumber(ARGV[a + 1]) + 1
+  redis.call('HSET', KEYS[k + 1], 'v', version, 'd', ARGV[a + 2])
+  redis.call('ZADD', KEYS[k + 5], seq, number)
+  redis.call('ZADD', KEYS[k + 6], seq, number)
+  if KEYS[k + 7] ~= KEYS[k + 8] then redis.call('ZREM', KEYS[k + 7], number) end
+  redis.call('ZADD', KEYS[k + 8], seq, number)
+  if KEYS[k + 9] ~= KEYS[k + 10] then redis.call('ZREM', KEYS[k + 9], number) end
+  redis.call('ZADD', KEYS[k + 10], seq, number)
+  if ARGV[a + 5] == '' then
+    redis.call('ZREM', KEYS[k + 4], number)
+  else
+    redis.call('ZADD', KEYS[k + 4], ARGV[a + 5], number)
+  end
+  if ARGV[a + 6] ~= '' then redis.call('SET', KEYS[k + 3], ARGV[a + 6], 'EX', ARGV[a + 7]) end
+  for i = 0, tonumber(ARGV[a + 9]) - 1 do aftersales_emit_argv(KEYS[k + 2], a + 10 + i * 5) end
+  return {1, version}
+end
+local results = {}
+local a = 1
+for t = 0, tonumber(ARGV[1]) - 1 do
+  results[t + 1] = write_one(t * 11, a)
+  a = a + 9 + 5 * tonumber(ARGV[a + 9])
+end
+return results
+)lua";
+
+std::string RequestKey(const std::string& request_id) {
+  // A key is still needed when there is no request id (same slot, unused).
+  return keys::Request(request_id.empty() ? std::string("-") : request_id);
+}
+
+Status Unexpected(const redis::Reply& reply) {
+  return Internal("UNEXPECTED_REPLY", "unexpected Redis reply " + reply.ToString());
+}
+
+}  // namespace
+
+IntakeStore::IntakeStore(redis::RedisPool& pool)
+    : pool_(pool),
+      create_record_(std::string(kCreateRecordLua)),
+      write_ticket_(streams::OutboxScript(kWriteTicketLua)) {}
+
+Result<std::string> IntakeStore::CreateRecord(const std::string& key, const std::string& blob,
+                                              const std::string& request_id,
+                                              const std::string& request_value,
+                                              const std::string& set_key, const std::string& member,
+                                              const std::string& exists_reason,
+                                              const std::string& exists_message) {
+  Result<redis::Reply> reply =
+      pool_.Eval(create_record_, {key, RequestKey(request_id), set_key.empty() ? key : set_key},
+                 {blob, request_id.empty() ? std::string() : request_value,
+                  std::to_string(kRequestIdTtl.count()), member, exists_reason, exists_message});
+  if (!reply.ok()) return reply.status();
+  if (reply->size() != 2) return Unexpected(*reply);
+  if ((*reply)[0].integer() == 2) return (*reply)[1].string();
+  return request_value;
+}
+
+Result<std::optional<std::string>> IntakeStore::Get(const std::string& key) {
+  Result<redis::Reply> reply = pool_.Command({"GET", key});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return std::optional<std::string>();
+  return std::optional<std::string>(reply->string());
+}
+
+Result<std::vector<std::string>> IntakeStore::GetMany(const std::vector<std::string>& keys) {
+  std::vector<std::string> out;
+  if (keys.empty()) return out;
+  std::vector<std::string> argv{"MGET"};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  Result<redis::Reply> reply = pool_.Command(argv);
+  if (!reply.ok()) return reply.status();
+  for (size_t i = 0; i < reply->size(); ++i) {
+    if ((*reply)[i].is_string()) out.push_back((*reply)[i].string());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> IntakeStore::Members(const std::string& set_key) {
+  Result<redis::Reply> reply = pool_.Command({"SMEMBERS", set_key});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < reply->size(); ++i) out.push_back((*reply)[i].string());
+  return out;
+}
+
+Result<std::vector<std::string>> IntakeStore::CustomerContracts(const std::string& customer_id,
+                                                                TimePoint now) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = contracts_cache_.find(customer_id);
+    if (it != contracts_cache_.end() && now >= it->second.read_at &&
+        now - it->second.read_at < kContractsTtl) {
+      return it->second.blobs;
+    }
+  }
+  Result<std::vector<std::string>> ids = Members(keys::CustomerContracts(customer_id));
+  if (!ids.ok()) return ids.status();
+  std::vector<std::string> contract_keys;
+  for (const auto& id : *ids) contract_keys.push_back(keys::Contract(id));
+  Result<std::vector<std::string>> blobs = GetMany(contract_keys);
+  if (!blobs.ok()) return blobs.status();
+  std::lock_guard lock(cache_mu_);
+  if (contracts_cache_.size() > 100000) contracts_cache_.clear();
+  contracts_cache_[customer_id] = {now, *blobs};
+  return blobs;
+}
+
+void IntakeStore::ForgetContracts(const std::string& customer_id) {
+  std::lock_guard lock(cache_mu_);
+  contracts_cache_.erase(customer_id);
+}
+
+Result<std::optional<std::string>> IntakeStore::RequestResult(const std::string& request_id) {
+  if (request_id.empty()) return std::optional<std::string>();
+  return Get(keys::Request(request_id));
+}
+
+Result<uint64_t> IntakeStore::NextTicketSequence() {
+  // Small enough that a restart's gap is unremarkable, large enough that the
+  // reservation is rare.
+  constexpr int64_t kBlock = 64;
+  std::lock_guard lock(sequence_mu_);
+  if (sequence_next_ == sequence_end_) {
+    Result<redis::Reply> reply =
+        pool_.Command({"INCRBY", keys::TicketSequence(), std::to_string(kBlock)});
+    if (!reply.ok()) return reply.status();
+    if (!reply->integer() || *reply->integer() < kBlock) return Unexpected(*reply);
+    sequence_end_ = static_cast<uint64_t>(*reply->integer()) + 1;
+    sequence_next_ = sequence_end_ - kBlock;
+  }
+  return sequence_next_++;
+}
+
+Result<IntakeStore::ReportLookup> IntakeStore::LookupReport(const std::string& request_id,
+                                                            const std::string& customer_id,
+                                                            const std::string& site_id,
+                                                            const std::string& asset_serial) {
+  // Bounded: a replica that has read this many records starts over.
+  constexpr size_t kCacheLimit = 100000;
+  const std::vector<std::pair<std::string, std::optional<std::string> ReportLookup::*>> wanted = {
+      {customer_id.empty() ? std::string() : keys::Customer(customer_id), &ReportLookup::customer},
+      {site_id.empty() ? std::string() : keys::Site(site_id), &ReportLookup::site},
+      {asset_serial.empty() ? std::string() : keys::Asset(asset_serial), &ReportLookup::asset}};
+  ReportLookup out;
+  std::vector<std::string> missing;
+  {
+    std::lock_guard lock(cache_mu_);
+    for (const auto& [key, field] : wanted) {
+      if (key.empty()) continue;
+      auto it = install_base_cache_.find(key);
+      if (it == install_base_cache_.end()) {
+        missing.push_back(key);
+      } else {
+        out.*field = it->second;
+      }
+    }
+  }
+  if (missing.empty()) return out;
+  std::vector<std::string> argv{"MGET", RequestKey(request_id)};
+  argv.insert(argv.end(), missing.begin(), missing.end());
+  Result<redis::Reply> values = pool_.Command(argv);
+  if (!values.ok()) return values.status();
+  if (!request_id.empty() && (*values)[0].is_string()) out.request = (*values)[0].string();
+  std::lock_guard lock(cache_mu_);
+  if (install_base_cache_.size() > kCacheLimit) install_base_cache_.clear();
+  for (size_t i = 0; i < missing.size(); ++i) {
+    if (!(*values)[i + 1].is_string()) continue;
+    std::string value = (*values)[i + 1].string();
+    install_base_cache_[missing[i]] = value;
+    for (const auto& [key, field] : wanted) {
+      if (key == missing[i]) out.*field = value;
+    }
+  }
+  return out;
+}
+
+namespace {
+Result<std::optional<VersionedTicket>> FromHash(redis::ReplyView v, redis::ReplyView d) {
+  if (v.is_nil() || d.is_nil()) return std::optional<VersionedTicket>();
+  Result<StoredTicket> ticket = DecodeTicket(d.str());
+  if (!ticket.ok()) return ticket.status();
+  return std::optional<VersionedTicket>(
+      VersionedTicket{std::move(ticket).value(), v.integer().value_or(0)});
+}
+}  // namespace
+
+Result<std::optional<VersionedTicket>> IntakeStore::LoadTicket(const std::string& number) {
+  Result<redis::Reply> reply = pool_.Command({"HMGET", keys::Ticket(number), "v", "d"});
+  if (!reply.ok()) return reply.status();
+  return FromHash((*reply)[0], (*reply)[1]);
+}
+
+Result<std::vector<VersionedTicket>> IntakeStore::LoadTickets(
+    const std::vector<std::string>& numbers) {
+  std::vector<VersionedTicket> out;
+  if (numbers.empty()) return out;
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& n : numbers) commands.push_back({"HMGET", keys::Ticket(n), "v", "d"});
+  Result<std::vector<redis::Reply>> replies = pool_.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (const redis::Reply& r : *replies) {
+    Result<std::optional<VersionedTicket>> t = FromHash(r[0], r[1]);
+    if (!t.ok()) return t.status();
+    if (t->has_value()) out.push_back(std::move(**t));
+  }
+  return out;
+}
+
+Result<TicketWriteResult> IntakeStore::WriteTicket(const TicketWrite& write) {
+  Result<std::vector<Result<TicketWriteResult>>> results = WriteTickets({&write});
+  if (!results.ok()) return results.status();
+  return std::move(results->front());
+}
+
+Result<std::vector<Result<TicketWriteResult>>> IntakeStore::WriteTickets(
+    const std::vector<const TicketWrite*>& writes) {
+  std::vector<std::string> keys_;
+  std::vector<std::string> args{std::to_string(writes.size())};
+  keys_.reserve(11 * writes.size());
+  for (const TicketWrite* write : writes) {
+    const StoredTicket& t = *write->ticket;
+    const TicketRecord& r = t.record;
+    const std::string number = r.number.ToString();
+    const std::string status(TicketStatusName(r.status));
+    const std::string severity(SeverityName(r.severity));
+    const std::string old_status = write->previous_status.empty() ? status : write->previous_status;
+    const std::string old_severity =
+        write->previous_severity.empty() ? severity : write->previous_severity;
+    const std::optional<TimePoint> next = Ticket::Restore(r).NextClockEvent();
+    for (std::string& k : std::vector<std::string>{
+             keys::Ticket(number), keys::Events(), RequestKey(write->request_id),
+             keys::ClockSchedule(), keys::TicketsAll(),
+             keys::TicketsByCustomer(r.report.customer_id), keys::TicketsByStatus(old_status),
+             keys::TicketsByStatus(status), keys::TicketsBySeverity(old_severity),
+             keys::TicketsBySeverity(severity),
+             write->handled ? write->handled->key : keys::Ticket(number)}) {
+      keys_.push_back(std::move(k));
+    }
+    args.push_back(std::to_string(write->expected_version));
+    args.push_back(EncodeTicket(t));
+    args.push_back(number);
+    args.push_back(std::to_string(r.number.sequence()));
+    args.push_back(next ? std::to_string(ToUnixMillis(*next)) : std::string());
+    args.push_back(write->request_id.empty() ? std::string() : "ticket:" + number);
+    args.push_back(std::to_string(kRequestIdTtl.count()));
+    args.push_back(write->handled ? write->handled->ttl_seconds : std::string());
+    args.push_back(std::to_string(write->events.size()));
+    for (const auto& e : write->events) {
+      for (auto& a : streams::EmitArgs(e)) args.push_back(std::move(a));
+    }
+  }
+  Result<redis::Reply> reply = pool_.Eval(write_ticket_, keys_, args);
+  if (!reply.ok()) return reply.status();
+  if (reply->size() != writes.size()) return Unexpected(*reply);
+  std::vector<Result<TicketWriteResult>> out;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const redis::ReplyView one = (*reply)[i];
+    TicketWriteResult result;
+    switch (one[0].integer().value_or(0)) {
+      case 1:
+        result.outcome = TicketWriteResult::Outcome::kWritten;
+        result.version = one[1].integer().value_or(0);
+        out.push_back(result);
+        break;
+      case 2:
+        result.outcome = TicketWriteResult::Outcome::kReplayed;
+        result.replayed = one[1].string();
+        out.push_back(result);
+        break;
+      case 3:
+        result.outcome = TicketWriteResult::Outcome::kAlreadyHandled;
+        out.push_back(result);
+        break;
+      case 4:
+        out.push_back(redis::ErrorReplyToStatus(one[1].str()));
+        break;
+      default:
+        out.push_back(Unexpected(*reply));
+    }
+  }
+  return out;
+}
+
+Result<TicketIndexPage> IntakeStore::ListIndex(const std::string& index_key, uint64_t before,
+                                               int limit) {
+  const std::string max = before == 0 ? std::string("+inf") : "(" + std::to_string(before);
+  Result<redis::Reply> reply =
+      pool_.Command({"ZREVRANGEBYSCORE", index_key, max, "-inf", "WITHSCORES", "LIMIT", "0",
+                     std::to_string(limit + 1)});
+  if (!reply.ok()) return reply.status();
+  TicketIndexPage page;
+  for (size_t i = 0; i + 1 < reply->size(); i += 2) {
+    if (static_cast<int>(page.numbers.size()) == limit) {
+      page.more = true;
+      break;
+    }
+    page.numbers.push_back((*reply)[i].string());
+    page.sequences.push_back(static_cast<uint64_t>((*reply)[i + 1].integer().value_or(0)));
+  }
+  return page;
+}
+
+Result<std::vector<std::string>> IntakeStore::DueTickets(TimePoint now, int limit) {
+  Result<redis::Reply> reply =
+      pool_.Command({"ZRANGEBYSCORE", keys::ClockSchedule(), "-inf",
+                     std::to_string(ToUnixMillis(now)), "LIMIT", "0", std::to_string(limit)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < reply->size(); ++i) out.push_back((*reply)[i].string());
+  return out;
+}
+
+}  // namespace aftersales::intake
