@@ -1,17 +1,100 @@
-// The dispatch service process.
-#include "aftersales/dispatch/v1/dispatch.grpc.pb.h"
+// The dispatch service process: the gRPC API, the consumer of intake's
+// events, the escalation watchdog (which also re-plans the waiting queue),
+// and trimming of dispatch's own stream.
+#include <unistd.h>
+
+#include <thread>
+
+#include "aftersales/inventory/v1/inventory.grpc.pb.h"
+#include "services/common/clock.h"
+#include "services/common/grpc/client.h"
 #include "services/common/host/service_host.h"
+#include "services/common/runtime/log.h"
+#include "services/common/streams/trim.h"
+#include "services/dispatch/desk/dispatch_desk.h"
+#include "services/dispatch/events/intake_events.h"
+#include "services/dispatch/rpc/dispatch_service.h"
+#include "services/dispatch/storage/keys.h"
+
+namespace aftersales::dispatch {
+namespace {
+
+// Sleeps up to `d`, waking early when stop is requested.
+void SleepFor(std::stop_token stop, std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
+  }
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "dispatch";
+}
+
+}  // namespace
+}  // namespace aftersales::dispatch
 
 int main() {
-  return aftersales::RunService(
-      {"dispatch", 50052, 9102},
-      [](aftersales::ServiceHost&) -> aftersales::Result<aftersales::ServiceParts> {
-        aftersales::ServiceParts parts;
-        // The full v1 surface is registered; each RPC answers UNIMPLEMENTED
-        // until the Dispatch service's own issue gives it behaviour.
-        using Service = aftersales::dispatch::v1::DispatchService;
-        parts.grpc_services.push_back(
-            {Service::service_full_name(), std::make_unique<Service::CallbackService>()});
-        return parts;
-      });
+  using namespace aftersales;
+  using namespace aftersales::dispatch;
+  static const SystemClock clock;
+  std::unique_ptr<DispatchDesk> desk;
+  streams::ConsumerPtr intake_consumer;
+
+  return RunService({"dispatch", 50052, 9102}, [&](ServiceHost& host) -> Result<ServiceParts> {
+    EnvConfig& env = host.env();
+    const HostPort inventory_addr =
+        env.HostPortValue("AFTERSALES_INVENTORY_ADDR", HostPort{"127.0.0.1", 50053});
+    const auto watchdog_every =
+        env.Duration("AFTERSALES_DISPATCH_WATCHDOG_INTERVAL", std::chrono::seconds(1),
+                     std::chrono::milliseconds(10), std::chrono::minutes(10));
+    const auto inventory_deadline =
+        env.Duration("AFTERSALES_DISPATCH_INVENTORY_DEADLINE", std::chrono::seconds(3),
+                     std::chrono::milliseconds(50), std::chrono::minutes(1));
+    const auto keep_events = env.Duration("AFTERSALES_DISPATCH_EVENT_RETENTION",
+                                          std::chrono::hours(24 * 7), std::chrono::minutes(1));
+    const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
+    if (Status s = env.Finish(); !s.ok()) return s;
+
+    DispatchDeskOptions options;
+    options.inventory_deadline = inventory_deadline;
+    desk = std::make_unique<DispatchDesk>(
+        host.redis(), clock,
+        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr.ToString())),
+        options);
+    auto c = MakeIntakeConsumer(host.redis(), *desk, IntakeConsumerOptions(consumer));
+    if (!c.ok()) return c.status();
+    intake_consumer = std::move(c).value();
+
+    ServiceParts parts;
+    parts.grpc_services.push_back(
+        {v1::DispatchService::service_full_name(), std::make_unique<DispatchServiceImpl>(*desk)});
+    parts.workers.push_back([c = intake_consumer.get()](std::stop_token stop) { c->Run(stop); });
+    // Every replica runs the watchdog; each escalation step is claimed by
+    // exactly one (DispatchDesk::FireDueEscalations).
+    parts.workers.push_back([d = desk.get(), watchdog_every](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        Result<int> fired = d->FireDueEscalations(200);
+        if (!fired.ok())
+          log::Warn("escalation sweep failed", {{"error", fired.status().ToString()}});
+        Result<int> placed = d->ReplanQueue();
+        if (!placed.ok())
+          log::Warn("queue re-plan failed", {{"error", placed.status().ToString()}});
+        if (fired.ok() && *fired == 200) continue;  // more are due: no pause
+        SleepFor(stop, watchdog_every);
+      }
+    });
+    parts.workers.push_back([&pool = host.redis(), keep_events](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        Result<streams::TrimResult> r =
+            streams::TrimStream(pool, keys::Events(), keep_events, clock.Now());
+        if (!r.ok()) log::Warn("event stream trim failed", {{"error", r.status().ToString()}});
+        SleepFor(stop, std::chrono::minutes(1));
+      }
+    });
+    return parts;
+  });
 }

@@ -1,0 +1,68 @@
+// One atomic state change with its events: a list of guards checked first and
+// writes applied after, in a single Lua script (streams::OutboxScript). Every
+// use case of the service builds one Commit, so a state change and the event
+// announcing it are never separated, and a guard that fails writes nothing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "services/common/redis/pool.h"
+#include "services/common/status.h"
+#include "services/common/streams/event.h"
+
+namespace aftersales::dispatch {
+
+struct CommitOutcome {
+  enum class Kind { kApplied, kExists, kLost };
+  Kind kind = Kind::kApplied;
+  // For kExists: the value of the key that had to be absent (e.g. the work
+  // order already made for a ticket, the answer to a replayed request).
+  std::string existing;
+};
+
+class Commit {
+ public:
+  // Guards, checked in order before any write.
+  // ABORTED VERSION_CONFLICT unless the hash's `version` field equals version
+  // (a missing hash has version 0): optimistic concurrency across replicas.
+  void VersionIs(const std::string& hash_key, int64_t version);
+  // Outcome kExists (nothing written) when the string key exists.
+  void Absent(const std::string& key);
+  // ABORTED ENGINEER_UNAVAILABLE when the engineer is OFF_DUTY, missing, or
+  // would still hold max_jobs jobs after giving up `freed` of them.
+  void HasCapacity(const std::string& engineer_key, const std::string& jobs_key, int freed = 0);
+  // Outcome kLost when `member` is no longer in the sorted set (someone else
+  // claimed it first).
+  void Claim(const std::string& zset_key, const std::string& member);
+
+  // Writes, in order.
+  void HSet(const std::string& key, const std::string& field, const std::string& value);
+  void HDel(const std::string& key, const std::string& field);
+  void Set(const std::string& key, const std::string& value, int64_t ttl_seconds = 0);
+  void Incr(const std::string& key);
+  void ZAdd(const std::string& key, double score, const std::string& member);
+  void ZRem(const std::string& key, const std::string& member);
+  void RPush(const std::string& key, const std::string& value);
+  void Emit(const std::string& stream_key, const streams::EventToPublish& event);
+  // Records that the engineer (or its jobs) changed, for every replica's
+  // planning index; with a state, sets it unless the engineer is OFF_DUTY
+  // (the steps of a work order never put an engineer back on duty).
+  void TouchEngineer(const std::string& engineer_id, const std::string& state = "");
+
+  Result<CommitOutcome> Run(redis::RedisPool& pool) const;
+
+ private:
+  std::string KeyRef(const std::string& key);
+
+  std::vector<std::string> keys_;
+  std::map<std::string, size_t> key_index_;
+  std::vector<std::string> guards_;
+  int guard_count_ = 0;
+  std::vector<std::string> ops_;
+  int op_count_ = 0;
+};
+
+}  // namespace aftersales::dispatch
