@@ -48,6 +48,10 @@ void Platform::StartService(const std::string& name) {
       env[var] = "127.0.0.1:" + std::to_string(processes_.at(svc).grpc_port);
     }
   } else {
+    if (name == "dispatch") {
+      env["AFTERSALES_INVENTORY_ADDR"] =
+          "127.0.0.1:" + std::to_string(processes_.at("inventory").grpc_port);
+    }
     p.grpc_port = FreePort();
     p.http_port = FreePort();
     env["AFTERSALES_GRPC_PORT"] = std::to_string(p.grpc_port);

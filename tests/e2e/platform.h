@@ -29,8 +29,9 @@ class Platform {
   RedisServer& redis() { return redis_; }
   ServiceProcess& service(const std::string& name);
   ServiceProcess& gateway() { return service("gateway"); }
+  // In start order: dispatch calls inventory, so inventory comes first.
   std::vector<std::string> service_names() const {
-    return {"intake", "dispatch", "inventory", "followup"};
+    return {"intake", "inventory", "dispatch", "followup"};
   }
   std::string log_dir() const { return dir_; }
   std::string Log(const std::string& name) const;
