@@ -1,6 +1,11 @@
 // The gateway process: the public HTTP/JSON API in front of the four services.
 #include <iostream>
 
+#include "gateway/api.h"
+#include "gateway/idempotency.h"
+#include "gateway/openapi.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/route_table.h"
 #include "gateway/upstreams.h"
 #include "services/common/grpc/client.h"
 #include "services/common/grpc/server.h"
@@ -12,6 +17,11 @@
 
 namespace aftersales::gateway {
 namespace {
+
+// Only with AFTERSALES_JWT_DEV_SECRET=true, for a laptop: published here, so
+// it protects nothing, and the gateway says so in its log at start.
+constexpr char kDevSecret[] = "aftersales-dev-secret-not-for-production";
+constexpr size_t kMinSecretBytes = 16;
 
 int Run(ShutdownSignal& shutdown) {
   using std::chrono::milliseconds;
@@ -28,8 +38,8 @@ int Run(ShutdownSignal& shutdown) {
   HttpServerOptions http_options;
   http_options.address = env.String("AFTERSALES_LISTEN_HOST", "127.0.0.1");
   http_options.port = env.Port("AFTERSALES_HTTP_PORT", 8080);
-  http_options.body_limit = static_cast<size_t>(
-      env.Int("AFTERSALES_HTTP_BODY_LIMIT", 1 << 20, 1024, 64 << 20));
+  http_options.body_limit =
+      static_cast<size_t>(env.Int("AFTERSALES_HTTP_BODY_LIMIT", 1 << 20, 1024, 64 << 20));
   http_options.read_timeout =
       env.Duration("AFTERSALES_HTTP_READ_TIMEOUT", milliseconds(10'000), milliseconds(10));
   http_options.worker_threads = env.Int("AFTERSALES_HTTP_WORKERS", 8, 1, 256);
@@ -40,12 +50,33 @@ int Run(ShutdownSignal& shutdown) {
   redis_options.port = env.Port("AFTERSALES_REDIS_PORT", 6379);
   redis_options.password = env.String("AFTERSALES_REDIS_PASSWORD", "");
 
+  // The JWT secret is required: a gateway that cannot verify tokens must not
+  // start (in a cluster it comes from a Secret; a missing one should crash
+  // loop, loudly). It is never logged.
+  const bool dev_secret = env.Bool("AFTERSALES_JWT_DEV_SECRET", false);
+  std::string jwt_secret = env.String("AFTERSALES_JWT_SECRET", "");
+  std::vector<std::string> bad_secret;
+  if (jwt_secret.empty() && dev_secret) {
+    jwt_secret = kDevSecret;
+  } else if (jwt_secret.empty()) {
+    bad_secret.push_back(
+        "AFTERSALES_JWT_SECRET: required (or AFTERSALES_JWT_DEV_SECRET=true for a local dev "
+        "secret)");
+  } else if (jwt_secret.size() < kMinSecretBytes) {
+    bad_secret.push_back("AFTERSALES_JWT_SECRET: must be at least 16 bytes");
+  }
+  const int rate_limit = env.Int("AFTERSALES_RATE_LIMIT", 50, 0, 1'000'000);
+  const int rate_burst = env.Int("AFTERSALES_RATE_BURST", 100, 1, 1'000'000);
+  const milliseconds upstream_deadline = env.Duration(
+      "AFTERSALES_UPSTREAM_DEADLINE", milliseconds(5'000), milliseconds(1), milliseconds(300'000));
+  const milliseconds idempotency_ttl =
+      env.Duration("AFTERSALES_IDEMPOTENCY_TTL", std::chrono::hours(24), milliseconds(1000));
+
   std::vector<Upstream> upstreams;
-  const std::pair<const char*, const char*> kUpstreams[] = {
-      {"intake", "127.0.0.1:50051"},
-      {"dispatch", "127.0.0.1:50052"},
-      {"inventory", "127.0.0.1:50053"},
-      {"followup", "127.0.0.1:50054"}};
+  const std::pair<const char*, const char*> kUpstreams[] = {{"intake", "127.0.0.1:50051"},
+                                                            {"dispatch", "127.0.0.1:50052"},
+                                                            {"inventory", "127.0.0.1:50053"},
+                                                            {"followup", "127.0.0.1:50054"}};
   std::vector<std::string> bad_addresses;
   for (const auto& [name, fallback] : kUpstreams) {
     std::string var = "AFTERSALES_" + std::string(name) + "_ADDR";
@@ -58,10 +89,11 @@ int Run(ShutdownSignal& shutdown) {
     upstreams.push_back({name, address, grpcx::MakeChannel(address)});
   }
   Status config = env.Finish();
-  if (!config.ok() || !bad_addresses.empty()) {
+  if (!config.ok() || !bad_addresses.empty() || !bad_secret.empty()) {
     std::cerr << "gateway: bad configuration:\n";
     if (!config.ok()) std::cerr << config.message() << "\n";
     for (const auto& m : bad_addresses) std::cerr << m << "\n";
+    for (const auto& m : bad_secret) std::cerr << m << "\n";
     std::cerr.flush();
     return 2;
   }
@@ -80,16 +112,24 @@ int Run(ShutdownSignal& shutdown) {
     return s.ok();
   });
   InstallMetricsRoute(router);
-  // The public API's routes join as their services land (the gateway issue).
-  router.SetFallback([](const HttpRequest& req) {
-    if (req.path.rfind("/v1/", 0) == 0) {
-      return JsonError(501, "UNIMPLEMENTED", "ROUTE_NOT_IMPLEMENTED",
-                       req.method + " " + req.path + " is not implemented yet");
-    }
-    return JsonError(404, "NOT_FOUND", "ROUTE_NOT_FOUND", "no route for " + req.path);
-  });
+  const std::string openapi = OpenApiDocument(RouteTable::V1());
+  router.Get("/openapi.json",
+             [&openapi](const HttpRequest&) { return HttpResponse::Json(200, openapi); });
 
-  HttpServer server(http_options, router.AsHandler());
+  GrpcRpcCaller rpc(deps, upstream_deadline);
+  std::unique_ptr<RateLimiter> limiter;
+  if (rate_limit > 0) limiter = std::make_unique<RateLimiter>(pool->get(), rate_limit, rate_burst);
+  // A pending key lives as long as its request can: the upstream deadline
+  // plus the probe call before it, with room to spare.
+  IdempotencyStore idempotency(pool->get(), idempotency_ttl, upstream_deadline * 3);
+  Api api(RouteTable::V1(), ApiOptions{jwt_secret, nullptr}, &rpc, limiter.get(), &idempotency,
+          router.AsHandler());
+  if (dev_secret && jwt_secret == kDevSecret) {
+    log::Warn("AFTERSALES_JWT_DEV_SECRET is on: tokens are signed with a published secret");
+  }
+
+  HttpServer server(http_options,
+                    [&api](const HttpRequest& request) { return api.Handle(request); });
   if (Status s = server.Start(); !s.ok()) {
     log::Error("http server failed", {{"error", s.ToString()}});
     return 1;

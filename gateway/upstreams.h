@@ -5,10 +5,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "gateway/api.h"
 #include "services/common/redis/pool.h"
 #include "services/common/status.h"
 
@@ -32,6 +34,25 @@ class Upstreams {
  private:
   std::vector<Upstream> upstreams_;
   redis::RedisPool* redis_;
+};
+
+// Calls the services over one generic stub per upstream (the route table
+// knows each method's full name and message types, so no typed stub is
+// needed), with a deadline on every call and the caller's identity in
+// metadata. An unreachable service answers UNAVAILABLE (503), a slow one
+// DEADLINE_EXCEEDED (504), one that does not serve the method yet
+// UNIMPLEMENTED (501).
+class GrpcRpcCaller : public RpcCaller {
+ public:
+  GrpcRpcCaller(const Upstreams& upstreams, std::chrono::milliseconds deadline);
+  Status Call(const Route& route, const google::protobuf::Message& request,
+              google::protobuf::Message& response, const Caller& caller,
+              const std::string& request_id) override;
+
+ private:
+  struct Stub;
+  std::map<std::string, std::shared_ptr<Stub>> stubs_;
+  std::chrono::milliseconds deadline_;
 };
 
 }  // namespace aftersales::gateway

@@ -37,6 +37,8 @@ void Platform::StartService(const std::string& name) {
       {"AFTERSALES_REDIS_PORT", std::to_string(redis_.port())},
       {"AFTERSALES_HEALTH_INTERVAL", "100ms"},
       {"AFTERSALES_SHUTDOWN_GRACE", "5s"},
+      // The gateway refuses to start without one; extra_env may override it.
+      {"AFTERSALES_JWT_SECRET", std::string(kPlatformJwtSecret)},
   };
   for (const auto& [k, v] : extra_env_) env[k] = v;
   if (name == "gateway") {

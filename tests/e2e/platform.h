@@ -13,6 +13,10 @@
 
 namespace aftersales::testing {
 
+// The gateway's AFTERSALES_JWT_SECRET unless extra_env sets another; sign
+// test tokens with it (auth::SignJwt).
+inline constexpr char kPlatformJwtSecret[] = "e2e-platform-secret-0123456789abcdef";
+
 struct ServiceProcess {
   std::string name;
   int grpc_port = 0;  // 0 for the gateway

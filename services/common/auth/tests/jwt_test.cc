@@ -1,8 +1,8 @@
 // HS256 tokens: known vectors (RFC 7515 A.1, jwt.io, one computed with the
 // openssl CLI), and every way a token must be refused.
-#include <catch2/catch.hpp>
-
 #include "services/common/auth/jwt.h"
+
+#include <catch2/catch.hpp>
 
 namespace aftersales::auth {
 namespace {
@@ -45,11 +45,13 @@ TEST_CASE("RFC 7515 A.1: HMAC-SHA256 of the example signing input gives the exam
       key));
   const std::string input =
       "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
-      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ";
   CHECK(Base64UrlEncode(HmacSha256(key, input)) == "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
 }
 
-TEST_CASE("the jwt.io example verifies its signature and is then refused for lacking exp and role") {
+TEST_CASE(
+    "the jwt.io example verifies its signature and is then refused for lacking exp and role") {
   const std::string token =
       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
       "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
@@ -123,8 +125,7 @@ TEST_CASE("a tampered payload or signature, or an empty secret, fails the signat
   const size_t dot1 = good.find('.');
   const size_t dot2 = good.find('.', dot1 + 1);
   std::string forged = good.substr(0, dot1 + 1) +
-                       Part(R"({"sub":"u1","role":"admin","exp":2000000000})") +
-                       good.substr(dot2);
+                       Part(R"({"sub":"u1","role":"admin","exp":2000000000})") + good.substr(dot2);
   CHECK(ReasonOf(VerifyJwt(forged, "k", kNow)) == "TOKEN_SIGNATURE_INVALID");
   std::string flipped = good;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
@@ -134,9 +135,9 @@ TEST_CASE("a tampered payload or signature, or an empty secret, fails the signat
 }
 
 TEST_CASE("malformed tokens are TOKEN_MALFORMED, never a crash") {
-  for (std::string t : {"", ".", "..", "abc", "a.b", "a.b.c.d", "!!!.e30.x",
-                        "eyJhbGciOiJIUzI1NiJ9.e30.%%%", "e30.e30.", "bm90IGpzb24.e30.",
-                        "eyJhbGciOiJIUzI1NiJ9=.e30."}) {
+  for (std::string t :
+       {"", ".", "..", "abc", "a.b", "a.b.c.d", "!!!.e30.x", "eyJhbGciOiJIUzI1NiJ9.e30.%%%",
+        "e30.e30.", "bm90IGpzb24.e30.", "eyJhbGciOiJIUzI1NiJ9=.e30."}) {
     INFO(t);
     auto r = VerifyJwt(t, "k", kNow);
     REQUIRE_FALSE(r.ok());

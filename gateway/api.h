@@ -1,0 +1,99 @@
+// The public API's request pipeline, one function per concern, in the order
+// a request meets them:
+//   request id → authenticate → rate limit → route (404/405) → authorise
+//   (403) → transcode (400) → confine to the caller's own records (404) →
+//   idempotency (replay/409) → upstream call with deadline → answer (JSON,
+//   status by the google.rpc table) → access log and metrics.
+// Everything outside /v1 (health, metrics, /openapi.json) goes to `fallback`
+// but still gets a request id, a log line and metrics.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "gateway/idempotency.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/route_table.h"
+#include "gateway/transcoder.h"
+#include "services/common/clock.h"
+#include "services/common/http/http_message.h"
+
+namespace aftersales::gateway {
+
+// Who is calling, from the verified token.
+struct Caller {
+  std::string role;
+  std::string subject;
+  std::string customer_id;
+  std::string engineer_id;
+};
+
+// How the gateway reaches a service; a fake in tests.
+class RpcCaller {
+ public:
+  virtual ~RpcCaller() = default;
+  // Calls route.rpc; the response is parsed into `response` (of the rpc's
+  // output type). The caller's identity and the request id travel as gRPC
+  // metadata (x-caller-*, x-request-id).
+  virtual Status Call(const Route& route, const google::protobuf::Message& request,
+                      google::protobuf::Message& response, const Caller& caller,
+                      const std::string& request_id) = 0;
+};
+
+struct ApiOptions {
+  std::string jwt_secret;
+  const Clock* clock = nullptr;  // null: system clock
+};
+
+class Api {
+ public:
+  // `limiter` and `idempotency` may be null (disabled; unit tests).
+  Api(const RouteTable& table, ApiOptions options, RpcCaller* upstream, RateLimiter* limiter,
+      IdempotencyStore* idempotency, HttpHandler fallback);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  HttpResponse HandleApi(const HttpRequest& request, const std::string& request_id,
+                         std::string& route_label, std::string& subject);
+  Result<Caller> Authenticate(const HttpRequest& request) const;
+  // Fills what the caller's identity fixes and refuses someone else's record.
+  Status Confine(const Route& route, const RouteMatch& match, const Caller& caller,
+                 google::protobuf::Message& request, const std::string& request_id);
+  Status CheckAnswerOwner(const Route& route, const Caller& caller,
+                          const google::protobuf::Message& answer) const;
+
+  // Tokens whose signature already verified, so that a client sending the
+  // same token on every request pays for HMAC and two JSON parses once.
+  // exp and nbf are still checked on every hit; bounded by clearing when full.
+  struct VerifiedToken {
+    Caller caller;
+    TimePoint exp;
+    std::optional<TimePoint> nbf;
+  };
+  static constexpr size_t kTokenCacheSize = 10'000;
+  mutable std::shared_mutex token_mu_;
+  mutable std::unordered_map<std::string, VerifiedToken> token_cache_;
+
+  const RouteTable& table_;
+  ApiOptions options_;
+  SystemClock system_clock_;
+  RpcCaller* upstream_;
+  RateLimiter* limiter_;
+  IdempotencyStore* idempotency_;
+  HttpHandler fallback_;
+};
+
+// Status of the first token problem, for tests: 401 bodies carry the reason.
+HttpResponse UnauthenticatedResponse(const Status& status);
+
+// X-Request-Id as sent when it is 1-128 visible ASCII characters; else "".
+std::string AcceptableRequestId(std::string_view header);
+
+}  // namespace aftersales::gateway

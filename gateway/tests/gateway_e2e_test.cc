@@ -1,0 +1,382 @@
+// The gateway through real HTTP in front of the real services and a real
+// redis-server: the authorisation matrix generated from the route table,
+// malformed input of every kind, request ids, rate limits, upstream failures
+// and /openapi.json checked by an OpenAPI validator.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "gateway/route_table.h"
+#include "services/common/auth/jwt.h"
+#include "tests/e2e/platform.h"
+#include "tests/support/http_client.h"
+
+namespace aftersales::testing {
+namespace {
+
+using gateway::Route;
+using gateway::RouteTable;
+using gateway::Scope;
+
+constexpr char kSecret[] = "e2e-gateway-secret-0123456789abcdef";
+
+std::map<std::string, std::string> Env(std::map<std::string, std::string> more = {}) {
+  std::map<std::string, std::string> env = {{"AFTERSALES_JWT_SECRET", kSecret},
+                                            {"AFTERSALES_RATE_LIMIT", "100000"},
+                                            {"AFTERSALES_RATE_BURST", "100000"}};
+  for (auto& [k, v] : more) env[k] = v;
+  return env;
+}
+
+std::string Token(const std::string& role, const std::string& id = "") {
+  auth::Claims c;
+  c.sub = "e2e-" + role;
+  c.role = role;
+  c.exp = std::chrono::system_clock::now() + std::chrono::hours(1);
+  if (role == "customer") c.customer_id = id.empty() ? "C1" : id;
+  if (role == "engineer") c.engineer_id = id.empty() ? "E1" : id;
+  return auth::SignJwt(c, kSecret);
+}
+
+std::map<std::string, std::string> Bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+// The route's template with every variable set to `value`.
+std::string Concrete(const Route& r, const std::string& value) {
+  std::string out;
+  for (size_t i = 0; i < r.path.size(); ++i) {
+    if (r.path[i] == '{') {
+      i = r.path.find('}', i);
+      out += value;
+    } else {
+      out += r.path[i];
+    }
+  }
+  return out;
+}
+
+// Sends raw bytes and returns what came back before the server closed or
+// the timeout passed.
+std::string RawExchange(int port, const std::string& bytes) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "";
+  }
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + sent, bytes.size() - sent);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  std::string got;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char chunk[4096];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) break;
+    got.append(chunk, static_cast<size_t>(n));
+  }
+  close(fd);
+  return got;
+}
+
+// What a working route answers whatever state its service is in: the
+// service's own answer (501 while it is not built), never the gateway
+// refusing the caller or failing.
+bool ServiceAnswered(int status) {
+  return status != 0 && status != 401 && status != 403 && status != 429 && status != 500 &&
+         status != 503 && status != 504;
+}
+
+template <typename F>
+bool Eventually(F probe, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return probe();
+}
+
+TEST_CASE("authorisation matrix: every route by every role, no token and a bad token") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  INFO("gateway log:\n" << platform.Log("gateway"));
+  auth::Claims forged;
+  forged.sub = "mallory";
+  forged.role = "admin";
+  forged.exp = std::chrono::system_clock::now() + std::chrono::hours(1);
+  const std::string bad_token = auth::SignJwt(forged, "not-the-gateway-secret-at-all");
+
+  int checked = 0;
+  for (const Route& r : RouteTable::V1().routes()) {
+    const std::string body = r.method == "POST" ? "{}" : "";
+    const std::string target = Concrete(r, "X1");
+    INFO(r.method << " " << target);
+    CHECK(HttpRequest(port, r.method, target, body).status == 401);
+    CHECK(HttpRequest(port, r.method, target, body, Bearer(bad_token)).status == 401);
+    for (std::string_view role_view : auth::kRoles) {
+      const std::string role(role_view);
+      INFO("role " << role);
+      // A customer/engineer uses its own id where the path names itself.
+      const bool self = (role == "customer" && r.customer.scope == Scope::kPathIsSelf) ||
+                        (role == "engineer" && r.engineer.scope == Scope::kPathIsSelf);
+      const std::string own_target = self ? Concrete(r, role == "customer" ? "C1" : "E1") : target;
+      HttpResult res = HttpRequest(port, r.method, own_target, body, Bearer(Token(role)));
+      INFO(res.body);
+      if (r.Allows(role)) {
+        CHECK(res.status != 401);
+        CHECK(res.status != 403);
+        CHECK(res.status != 500);
+      } else {
+        CHECK(res.status == 403);
+        CHECK_THAT(res.body, Catch::Contains("ROLE_NOT_ALLOWED"));
+      }
+      CHECK(!res.header("x-request-id").empty());
+      ++checked;
+    }
+  }
+  CHECK(checked == static_cast<int>(RouteTable::V1().routes().size() * std::size(auth::kRoles)));
+}
+
+TEST_CASE("a customer and an engineer reaching for someone else's record get 404") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  const std::string customer = Token("customer", "C1");
+  const std::string engineer = Token("engineer", "E1");
+  struct Case {
+    std::string method, target, body, token;
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/v1/customers/C2", "", customer},
+      {"GET", "/v1/tickets?customerId=C2", "", customer},
+      {"GET", "/v1/followups?customerId=C2", "", customer},
+      {"POST", "/v1/tickets",
+       R"({"customerId":"C2","siteId":"S","kind":"FAULT","channel":"WEB","contactPhone":"1","symptoms":"x"})",
+       customer},
+      {"POST", "/v1/engineers/E2:setStatus", R"({"state":"AVAILABLE"})", engineer},
+      {"GET", "/v1/workorders?engineerId=E2", "", engineer},
+  };
+  for (const auto& c : cases) {
+    INFO(c.method << " " << c.target);
+    HttpResult r = HttpRequest(port, c.method, c.target, c.body, Bearer(c.token));
+    CHECK(r.status == 404);
+    CHECK_THAT(r.body, Catch::Contains("\"status\":\"NOT_FOUND\""));
+  }
+  // Their own: through to the service, whatever it answers.
+  HttpResult own = HttpGet(port, "/v1/customers/C1", Bearer(customer));
+  CHECK(ServiceAnswered(own.status));
+  CHECK_THAT(own.body, !Catch::Contains("no such record"));
+}
+
+TEST_CASE(
+    "malformed input of every kind is a 4xx that says what is wrong and the gateway serves on") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  INFO("gateway log:\n" << platform.Log("gateway"));
+  const auto admin = Bearer(Token("admin"));
+  struct Case {
+    std::string method, target, body;
+    int status;
+    std::string expect;
+  };
+  std::string deep(5000, '[');
+  deep += std::string(5000, ']');
+  const std::vector<Case> cases = {
+      {"POST", "/v1/customers", R"({"name":)", 400, "MALFORMED_JSON"},
+      {"POST", "/v1/customers", "not json", 400, "MALFORMED_JSON"},
+      {"POST", "/v1/customers", R"({"name":"A","colour":"red"})", 400, "colour"},
+      {"POST", "/v1/customers", R"({"name":["A"]})", 400, "MALFORMED_JSON"},
+      {"POST", "/v1/customers", "{\"name\":\"\xc3\x28\"}", 400, "UTF-8"},
+      {"POST", "/v1/customers", "{}", 400, "\"field\":\"name\""},
+      {"POST", "/v1/customers", "{\"name\":" + deep + "}", 400, "MALFORMED_JSON"},
+      {"POST", "/v1/engineers", R"({"name":"E","branch":"b","maxConcurrentJobs":99999999999})", 400,
+       "MALFORMED_JSON"},
+      {"POST", "/v1/workorders/W1:complete",
+       R"({"fixed":true,"feeLines":[{"amount":{"minorUnits":"123456789012345678901234"}}]})", 400,
+       "MALFORMED_JSON"},
+      {"POST", "/v1/tickets", R"({"kind":"EARTHQUAKE"})", 400, "MALFORMED_JSON"},
+      {"GET", "/v1/tickets?pageSize=-5", "", 400, "pageSize"},
+      {"GET", "/v1/tickets?pageSize=99999999999", "", 400, "pageSize"},
+      {"GET", "/v1/tickets?nosuch=1", "", 400, "nosuch"},
+      {"GET", "/v1/tickets?status=%zz", "", 400, "MALFORMED_QUERY"},
+      {"GET", "/v1/tickets/%ff%fe", "", 400, "MALFORMED_PATH"},
+      {"GET", "/v1/nowhere", "", 404, "ROUTE_NOT_FOUND"},
+      {"DELETE", "/v1/tickets/1", "", 405, "METHOD_NOT_ALLOWED"},
+      {"POST", "/v1/customers", std::string(2 << 20, 'x'), 413, "PAYLOAD_TOO_LARGE"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.method << " " << c.target << " " << c.body.substr(0, 80));
+    HttpResult r = HttpRequest(port, c.method, c.target, c.body, admin);
+    CHECK(r.status == c.status);
+    CHECK_THAT(r.body, Catch::Contains(c.expect));
+    CHECK_THAT(r.body, Catch::Contains("\"message\":"));
+  }
+  // Garbage on the wire and an oversized header block.
+  CHECK_THAT(RawExchange(port, "\x16\x03\x01 hello\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(RawExchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                   std::string(64 * 1024, 'a') + "\r\n\r\n"),
+             Catch::StartsWith("HTTP/1.1 431"));
+  // Still serving.
+  CHECK(HttpGet(port, "/healthz").status == 200);
+  CHECK(ServiceAnswered(HttpGet(port, "/v1/tickets/1", admin).status));
+}
+
+TEST_CASE("request ids are echoed or made up, and errors and metrics follow the conventions") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  HttpResult echoed = HttpGet(port, "/v1/tickets/1", {{"X-Request-Id", "mobile-77"}});
+  CHECK(echoed.status == 401);
+  CHECK(echoed.header("x-request-id") == "mobile-77");
+  CHECK(HttpGet(port, "/healthz").header("x-request-id").size() == 36);
+  // An error answer of the service: the spec's error body.
+  HttpResult api = HttpGet(port, "/v1/tickets/12345", Bearer(Token("agent")));
+  REQUIRE(ServiceAnswered(api.status));
+  CHECK_THAT(api.header("content-type"), Catch::StartsWith("application/json"));
+  if (api.status >= 400) {
+    CHECK_THAT(api.body, Catch::StartsWith("{\"error\":{\"code\":" + std::to_string(api.status)));
+    CHECK_THAT(api.body, Catch::Contains("\"reason\":"));
+  }
+  HttpResult metrics = HttpGet(port, "/metrics");
+  CHECK_THAT(
+      metrics.body,
+      Catch::Contains(R"(http_requests_total{method="GET",route="/v1/tickets/{number}",status=")" +
+                      std::to_string(api.status) + "\"} 1"));
+  CHECK_THAT(
+      metrics.body,
+      Catch::Contains(R"(http_request_duration_seconds_bucket{route="/v1/tickets/{number}")"));
+  // The access log: one JSON line per request, never the token.
+  const std::string log = platform.Log("gateway");
+  CHECK_THAT(log, Catch::Contains(R"("msg":"request")"));
+  CHECK_THAT(log, Catch::Contains(R"("request_id":"mobile-77")"));
+  CHECK_THAT(log, !Catch::Contains(kSecret));
+  CHECK_THAT(log, !Catch::Contains(Token("agent").substr(0, 40)));
+}
+
+TEST_CASE("a create with an Idempotency-Key answers the same twice and 409 for another body") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  auto headers = Bearer(Token("agent"));
+  headers["Idempotency-Key"] = "create-acme-1";
+  const std::string body =
+      R"({"name":"Acme Parking","contactName":"Li Wei","contactPhone":"+86 21 5555 0101","email":"li@acme.example"})";
+  HttpResult first = HttpRequest(port, "POST", "/v1/customers", body, headers);
+  INFO(first.body);
+  REQUIRE(first.status == 201);
+  HttpResult again = HttpRequest(port, "POST", "/v1/customers", body, headers);
+  CHECK(again.status == 201);
+  CHECK(again.body == first.body);
+  CHECK(again.header("idempotent-replayed") == "true");
+  HttpResult other = HttpRequest(port, "POST", "/v1/customers",
+                                 R"({"name":"Someone Else","contactPhone":"1"})", headers);
+  CHECK(other.status == 409);
+  CHECK_THAT(other.body, Catch::Contains("IDEMPOTENCY_KEY_REUSED"));
+  // Without a key, the same body is a second customer.
+  HttpResult unkeyed = HttpRequest(port, "POST", "/v1/customers", body, Bearer(Token("agent")));
+  CHECK(unkeyed.status == 201);
+  CHECK(unkeyed.body != first.body);
+}
+
+TEST_CASE("over the burst a client gets 429 with Retry-After") {
+  Platform platform(Env({{"AFTERSALES_RATE_LIMIT", "1"}, {"AFTERSALES_RATE_BURST", "5"}}));
+  const int port = platform.gateway().http_port;
+  const auto agent = Bearer(Token("agent"));
+  int limited = 0;
+  HttpResult last;
+  for (int i = 0; i < 10; ++i) {
+    last = HttpGet(port, "/v1/tickets/1", agent);
+    if (last.status == 429) {
+      ++limited;
+      CHECK(last.header("retry-after") == "1");
+      CHECK_THAT(last.body, Catch::Contains("RATE_LIMITED"));
+    }
+  }
+  CHECK(limited >= 4);
+  // Another client has its own bucket; health probes are never limited.
+  CHECK(ServiceAnswered(HttpGet(port, "/v1/tickets/1", Bearer(Token("dispatcher"))).status));
+  CHECK(HttpGet(port, "/healthz").status == 200);
+}
+
+TEST_CASE("a stopped service answers 503 and a hung one 504 within the deadline") {
+  Platform platform(Env({{"AFTERSALES_UPSTREAM_DEADLINE", "500ms"}}));
+  const int port = platform.gateway().http_port;
+  const auto agent = Bearer(Token("agent"));
+  REQUIRE(ServiceAnswered(HttpGet(port, "/v1/tickets/1", agent).status));  // channel connected
+  auto& intake = *platform.service("intake").process;
+  ::kill(intake.pid(), SIGSTOP);
+  const auto start = std::chrono::steady_clock::now();
+  HttpResult hung = HttpGet(port, "/v1/tickets/1", agent);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::kill(intake.pid(), SIGCONT);
+  CHECK(hung.status == 504);
+  CHECK_THAT(hung.body, Catch::Contains("DEADLINE_EXCEEDED"));
+  CHECK(took < std::chrono::seconds(3));
+
+  intake.Stop(SIGKILL);
+  HttpResult down = HttpGet(port, "/v1/tickets/1", agent);
+  CHECK(down.status == 503);
+  CHECK_THAT(down.body, Catch::Contains("\"status\":\"UNAVAILABLE\""));
+  // Other services are unaffected.
+  CHECK(ServiceAnswered(HttpGet(port, "/v1/workorders/W1", Bearer(Token("dispatcher"))).status));
+}
+
+TEST_CASE("the gateway refuses to start without a JWT secret") {
+  auto [status, out] = RunToExit(BinDir() + "/gateway", {}, std::chrono::seconds(10));
+  INFO(out);
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK_THAT(out, Catch::Contains("AFTERSALES_JWT_SECRET"));
+  auto [short_status, short_out] = RunToExit(
+      BinDir() + "/gateway", {{"AFTERSALES_JWT_SECRET", "short"}}, std::chrono::seconds(10));
+  CHECK(WEXITSTATUS(short_status) == 2);
+  CHECK_THAT(short_out, !Catch::Contains("short\""));
+}
+
+TEST_CASE("/openapi.json is served without a token and is a valid OpenAPI 3 document") {
+  Platform platform(Env());
+  HttpResult doc = HttpGet(platform.gateway().http_port, "/openapi.json");
+  REQUIRE(doc.status == 200);
+  CHECK_THAT(doc.header("content-type"), Catch::StartsWith("application/json"));
+  // as_test's ENVIRONMENT loses AFTERSALES_SOURCE_DIR (the ';' in its list
+  // splits the property), so the build passes the source folder too.
+  const char* source = std::getenv("AFTERSALES_SOURCE_DIR");
+  if (source == nullptr) source = GATEWAY_SOURCE_ROOT;
+  const std::string parser =
+      std::string(source) + "/.tools/node_modules/@apidevtools/swagger-parser";
+  INFO("needs `npm install --prefix .tools @apidevtools/swagger-parser` (./dev does it)");
+  REQUIRE(std::ifstream(parser + "/package.json").good());
+  const std::string dir = MakeTempDir("openapi");
+  std::ofstream(dir + "/openapi.json") << doc.body;
+  const std::string cmd =
+      "node -e \"require('" + parser + "').validate('" + dir +
+      "/openapi.json').then(a => console.log('VALID ' + Object.keys(a.paths).length))"
+      ".catch(e => { console.log('INVALID ' + e.message); process.exit(1); })\" 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    const int rc = pclose(p);
+    INFO(out);
+    CHECK(rc == 0);
+  }
+  RemoveTree(dir);
+  CHECK_THAT(out, Catch::StartsWith("VALID"));
+}
+
+}  // namespace
+}  // namespace aftersales::testing
