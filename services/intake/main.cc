@@ -54,10 +54,23 @@ int main() {
     const auto keep_events = env.Duration("AFTERSALES_INTAKE_EVENT_RETENTION",
                                           std::chrono::hours(24 * 7), std::chrono::minutes(1));
     const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
+    // The business calendar's zone and holidays: a deployment's own.
+    const std::chrono::minutes utc_offset(
+        env.Int("AFTERSALES_UTC_OFFSET_MINUTES", 8 * 60, -18 * 60, 18 * 60));
+    const std::string holidays = env.String("AFTERSALES_HOLIDAYS", "");
+    const std::string workdays = env.String("AFTERSALES_WORKDAYS", "");
     if (Status s = env.Finish(); !s.ok()) return s;
+    Result<BusinessCalendarSpec> calendar = SpecFromSettings(
+        utc_offset, holidays, workdays, "AFTERSALES_HOLIDAYS", "AFTERSALES_WORKDAYS");
+    if (!calendar.ok()) {
+      return InvalidArgument("INVALID_CONFIG", calendar.status().message());
+    }
 
     store = std::make_unique<IntakeStore>(host.redis());
-    desk = std::make_unique<TicketDesk>(*store, clock);
+    TicketDeskOptions desk_options;
+    desk_options.utc_offset = utc_offset;
+    desk_options.calendar = *BusinessCalendar::Create(*calendar);
+    desk = std::make_unique<TicketDesk>(*store, clock, desk_options);
     writer = std::make_unique<BatchTicketWriter>(*store);
     Result<streams::ConsumerPtr> d = MakeDispatchConsumer(host.redis(), *desk, consumer);
     if (!d.ok()) return d.status();

@@ -123,6 +123,7 @@ TEST_CASE("bad configuration stops a process at start with a message naming the 
       {{{"AFTERSALES_REDIS_HOST", "no-such-host.invalid"}}, "no-such-host.invalid"},
       {{{"AFTERSALES_HEALTH_INTERVAL", "soon"}}, "AFTERSALES_HEALTH_INTERVAL"},
       {{{"AFTERSALES_LOG_LEVEL", "loud"}}, "AFTERSALES_LOG_LEVEL"},
+      {{{"AFTERSALES_HOLIDAYS", "2026-10-01,2026-02-30"}}, "AFTERSALES_HOLIDAYS"},
   };
   for (const auto& c : cases) {
     auto [status, out] = RunToExit(intake, c.env, std::chrono::seconds(10));

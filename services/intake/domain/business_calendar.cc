@@ -23,6 +23,45 @@ BusinessCalendarSpec BusinessCalendarSpec::Default() {
   return spec;
 }
 
+namespace {
+
+Status ParseDateList(std::string_view text, std::string_view field, std::set<Date>& out) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) {
+      Result<Date> d = Date::Parse(item, field);
+      if (!d.ok()) return d.status();
+      out.insert(*d);
+    }
+    start = comma + 1;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<BusinessCalendarSpec> SpecFromSettings(std::chrono::minutes utc_offset,
+                                              std::string_view holidays,
+                                              std::string_view extra_working_days,
+                                              std::string_view holidays_field,
+                                              std::string_view workdays_field) {
+  BusinessCalendarSpec spec = BusinessCalendarSpec::Default();
+  spec.utc_offset = utc_offset;
+  if (Status s = ParseDateList(holidays, holidays_field, spec.holidays); !s.ok()) return s;
+  if (Status s = ParseDateList(extra_working_days, workdays_field, spec.extra_working_days);
+      !s.ok()) {
+    return s;
+  }
+  Result<BusinessCalendar> checked = BusinessCalendar::Create(spec);
+  if (!checked.ok()) return checked.status();
+  return spec;
+}
+
 Result<BusinessCalendar> BusinessCalendar::Create(BusinessCalendarSpec spec) {
   Validator v;
   v.Check(!spec.working_days.empty(), "working_days", "at least one weekday must be worked");

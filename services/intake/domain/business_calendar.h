@@ -34,6 +34,17 @@ struct BusinessCalendarSpec {
   static BusinessCalendarSpec Default();
 };
 
+// The default spec moved to another time zone and given a deployment's
+// holidays and make-up working days, as written in its settings:
+// comma-separated YYYY-MM-DD lists. INVALID_ARGUMENT naming `holidays_field`
+// or `workdays_field` for a bad date, INVALID_BUSINESS_CALENDAR for a bad
+// offset.
+Result<BusinessCalendarSpec> SpecFromSettings(std::chrono::minutes utc_offset,
+                                              std::string_view holidays,
+                                              std::string_view extra_working_days,
+                                              std::string_view holidays_field = "holidays",
+                                              std::string_view workdays_field = "workdays");
+
 class BusinessCalendar {
  public:
   // INVALID_ARGUMENT "INVALID_BUSINESS_CALENDAR" when periods are empty,

@@ -91,6 +91,7 @@ Result<TicketRules> TicketDesk::RulesFor(const NewTicket& report,
                                          const std::vector<v1::Contract>& contracts,
                                          TimePoint at) const {
   TicketRules rules;
+  rules.calendar = options_.calendar;
   // Severity as Report will derive it; an invalid report fails there.
   std::optional<Severity> severity = report.severity;
   if (!severity && !report.impact.empty()) {

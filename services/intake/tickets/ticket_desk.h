@@ -4,6 +4,8 @@
 // the gRPC service, the stream consumers and the clock watchdog alike.
 #pragma once
 
+#include "services/intake/domain/business_calendar.h"
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -41,6 +43,8 @@ struct Caller {
 struct TicketDeskOptions {
   // Local day for warranty decisions (Asia/Shanghai by default).
   std::chrono::minutes utc_offset{8 * 60};
+  // Consultation clocks run on it (its own offset should match utc_offset).
+  BusinessCalendar calendar = BusinessCalendar::Default();
   // Attempts when another writer changed the ticket in between.
   int max_attempts = 8;
 };

@@ -108,5 +108,24 @@ TEST_CASE("Bad calendars are rejected naming the field", "[calendar]") {
   CHECK_FALSE(BusinessCalendar::Create(backwards).ok());
 }
 
+TEST_CASE("A deployment's settings move the calendar and add its holidays", "[calendar]") {
+  auto spec = SpecFromSettings(std::chrono::hours(1), "2026-12-24, 2026-12-25", "2026-12-27",
+                               "AFTERSALES_HOLIDAYS", "AFTERSALES_WORKDAYS");
+  REQUIRE(spec.ok());
+  CHECK(spec->utc_offset == std::chrono::hours(1));
+  CHECK(spec->holidays.size() == 2);
+  auto calendar = BusinessCalendar::Create(*spec);
+  REQUIRE(calendar.ok());
+  CHECK_FALSE(calendar->IsWorkingDay(*Date::Parse("2026-12-25")));  // a Friday, but a holiday
+  CHECK(calendar->IsWorkingDay(*Date::Parse("2026-12-27")));        // a Sunday, but worked
+  CHECK(calendar->IsWorkingDay(*Date::Parse("2026-12-28")));
+
+  auto bad = SpecFromSettings(std::chrono::hours(8), "2026-13-01", "", "AFTERSALES_HOLIDAYS");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == Code::kInvalidArgument);
+  CHECK(bad.status().message().find("AFTERSALES_HOLIDAYS") != std::string::npos);
+  CHECK_FALSE(SpecFromSettings(std::chrono::hours(20), "", "").ok());
+}
+
 }  // namespace
 }  // namespace aftersales::intake
