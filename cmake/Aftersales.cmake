@@ -55,8 +55,10 @@ function(as_test)
   catch_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_LABEL}:${ARG_NAME}:"
     EXTRA_ARGS --warn NoTests
+    # One ENVIRONMENT entry only: catch_discover_tests splits a list value
+    # apart (a test needing the source tree takes it as a compile definition).
     PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "AFTERSALES_BIN_DIR=${PROJECT_BINARY_DIR}/bin;AFTERSALES_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+               ENVIRONMENT "AFTERSALES_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
 endfunction()
 
 # Generates C++ (and gRPC stubs with GRPC) from .proto files under proto/.

@@ -352,10 +352,7 @@ TEST_CASE("/openapi.json is served without a token and is a valid OpenAPI 3 docu
   HttpResult doc = HttpGet(platform.gateway().http_port, "/openapi.json");
   REQUIRE(doc.status == 200);
   CHECK_THAT(doc.header("content-type"), Catch::StartsWith("application/json"));
-  // as_test's ENVIRONMENT loses AFTERSALES_SOURCE_DIR (the ';' in its list
-  // splits the property), so the build passes the source folder too.
-  const char* source = std::getenv("AFTERSALES_SOURCE_DIR");
-  if (source == nullptr) source = GATEWAY_SOURCE_ROOT;
+  const char* source = GATEWAY_SOURCE_ROOT;
   const std::string parser =
       std::string(source) + "/.tools/node_modules/@apidevtools/swagger-parser";
   INFO("needs `npm install --prefix .tools @apidevtools/swagger-parser` (./dev does it)");
