@@ -5,6 +5,7 @@
 #include <set>
 
 #include "services/aftersalesctl/dead_letters.h"
+#include "services/aftersalesctl/intake_commands.h"
 #include "services/aftersalesctl/lag.h"
 #include "services/common/auth/jwt.h"
 #include "services/common/redis/pool.h"
@@ -25,6 +26,11 @@ constexpr char kUsage[] = R"(usage: aftersalesctl COMMAND
         and lag (not delivered yet)
   token --role ROLE --sub SUBJECT [--customer ID] [--engineer ID] [--ttl 8h]
         mint a JWT for the gateway, signed with AFTERSALES_JWT_SECRET
+  import customers|sites|assets FILE.csv [--dry-run] [--parallel N]
+        check every row, report bad ones by line, create the good ones in
+        intake (AFTERSALES_INTAKE_ADDR); a re-run creates nothing new
+  export tickets FILE.csv [--status S] [--customer ID]
+        every ticket as CSV ("-" for standard output)
 
 S is a stream ("{intake}:events") or a service name ("intake").
 Redis: AFTERSALES_REDIS_HOST, AFTERSALES_REDIS_PORT, AFTERSALES_REDIS_PASSWORD.
@@ -222,6 +228,11 @@ int RunCli(const std::vector<std::string>& args, EnvConfig& env, const Clock& cl
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;
+  }
+  if (command == "import" || command == "export") {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return command == "import" ? ImportCommand(rest, env, out, err)
+                               : ExportCommand(rest, env, out, err);
   }
   if (command == "token") {
     auto flags = Flags::Parse(args, 1, {"role", "sub", "customer", "engineer", "ttl"}, {});

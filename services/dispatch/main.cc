@@ -8,6 +8,7 @@
 #include "aftersales/inventory/v1/inventory.grpc.pb.h"
 #include "services/common/clock.h"
 #include "services/common/grpc/client.h"
+#include "services/common/grpc/server.h"
 #include "services/common/host/service_host.h"
 #include "services/common/runtime/log.h"
 #include "services/common/streams/trim.h"
@@ -46,8 +47,8 @@ int main() {
 
   return RunService({"dispatch", 50052, 9102}, [&](ServiceHost& host) -> Result<ServiceParts> {
     EnvConfig& env = host.env();
-    const HostPort inventory_addr =
-        env.HostPortValue("AFTERSALES_INVENTORY_ADDR", HostPort{"127.0.0.1", 50053});
+    // host:port, or "ipv4:a:p1,b:p2" to spread calls over several replicas.
+    const std::string inventory_addr = env.String("AFTERSALES_INVENTORY_ADDR", "127.0.0.1:50053");
     const auto watchdog_every =
         env.Duration("AFTERSALES_DISPATCH_WATCHDOG_INTERVAL", std::chrono::seconds(1),
                      std::chrono::milliseconds(10), std::chrono::minutes(10));
@@ -58,12 +59,15 @@ int main() {
                                           std::chrono::hours(24 * 7), std::chrono::minutes(1));
     const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
     if (Status s = env.Finish(); !s.ok()) return s;
+    if (Status s = grpcx::ValidateAddress(inventory_addr, "AFTERSALES_INVENTORY_ADDR"); !s.ok()) {
+      return InvalidArgument("INVALID_CONFIG", s.message());
+    }
 
     DispatchDeskOptions options;
     options.inventory_deadline = inventory_deadline;
     desk = std::make_unique<DispatchDesk>(
         host.redis(), clock,
-        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr.ToString())),
+        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr)),
         options);
     auto c = MakeIntakeConsumer(host.redis(), *desk, IntakeConsumerOptions(consumer));
     if (!c.ok()) return c.status();
