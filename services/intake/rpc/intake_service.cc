@@ -644,6 +644,13 @@ grpc::ServerUnaryReactor* IntakeService::RequestOnsite(grpc::CallbackServerConte
                                                        const v1::RequestOnsiteRequest* req,
                                                        v1::RequestOnsiteResponse* resp) {
   return Serve(ctx, [&]() -> Status {
+    // Dispatch can only choose among engineers who know the product line;
+    // without one the request could never become a work order.
+    if (Blank(req->required_skill())) {
+      return InvalidArgument("REQUIRED_SKILL_MISSING",
+                             "say which product line the engineer must know",
+                             {{"requiredSkill", "must not be empty"}});
+    }
     return TicketStep(req->ticket_number(), resp, [&](const FaultNumber& n) {
       return desk_.RequestOnsite(n, CallerOf(*ctx), req->request_id(), req->note(),
                                  req->required_skill());

@@ -259,10 +259,16 @@ TEST_CASE("a step the status forbids is FAILED_PRECONDITION and publishes nothin
   auto base = f.MakeInstallBase();
   v1::Ticket t = f.MustCreate(f.FaultReport(base));
   const auto before = f.Events().size();
-  // Nobody has talked to the customer yet: no engineer can be promised.
+  // Without a product line dispatch could never choose: refused, naming it.
   v1::RequestOnsiteRequest onsite;
   onsite.set_ticket_number(t.number());
   v1::RequestOnsiteResponse resp;
+  Status missing = f.Call(&Stub::RequestOnsite, onsite, &resp);
+  CHECK(missing.code() == Code::kInvalidArgument);
+  REQUIRE(missing.field_violations().size() == 1);
+  CHECK(missing.field_violations()[0].field == "requiredSkill");
+  // Nobody has talked to the customer yet: no engineer can be promised.
+  onsite.set_required_skill("parking");
   Status s = f.Call(&Stub::RequestOnsite, onsite, &resp);
   CHECK(s.code() == Code::kFailedPrecondition);
   CHECK(s.reason() == "TICKET_STATE_FORBIDS_STEP");
