@@ -1,5 +1,7 @@
 #include "gateway/transcoder.h"
 
+#include <cstdio>
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -105,6 +107,37 @@ Status SetFieldFromText(Message& message, const std::string& proto_name, const s
   return MergeJsonField(message, f, json, "INVALID_PATH_PARAMETER", "path parameter");
 }
 
+namespace {
+
+Status CheckNoRawControlCharacters(std::string_view json) {
+  bool in_string = false;
+  bool escaped = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const auto c = static_cast<unsigned char>(json[i]);
+    if (!in_string) {
+      if (c == '"') in_string = true;
+      continue;
+    }
+    if (escaped) {
+      escaped = false;
+    } else if (c == '\\') {
+      escaped = true;
+    } else if (c == '"') {
+      in_string = false;
+    } else if (c < 0x20) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "U+%04X", c);
+      return InvalidArgument("MALFORMED_JSON", "the request body is not acceptable JSON: raw "
+                                               "control character " +
+                                                   std::string(hex) + " inside a string at byte " +
+                                                   std::to_string(i) + " (escape it)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<MessagePtr> BuildRequest(const RouteMatch& match, const HttpRequest& request) {
   const Route& route = *match.route;
   MessagePtr message = NewMessage(route.rpc->input_type());
@@ -127,6 +160,9 @@ Result<MessagePtr> BuildRequest(const RouteMatch& match, const HttpRequest& requ
       }
     }
     if (!blank) {
+      // RFC 8259 requires control characters inside strings to be escaped;
+      // protobuf's parser lets raw ones through into stored data.
+      if (Status raw = CheckNoRawControlCharacters(request.body); !raw.ok()) return raw;
       auto s =
           google::protobuf::util::JsonStringToMessage(request.body, message.get(), ParseOptions());
       if (!s.ok()) {
