@@ -33,7 +33,7 @@ std::string ConsumerName() {
 int main() {
   using namespace aftersales;
   using namespace std::chrono;
-  SystemClock clock;
+  const Clock& clock = ServiceClock();  // a test clock in test mode only
   UuidGenerator ids;
   std::unique_ptr<followup::FollowupStore> store;
   followup::NotifierPtr notifier;
@@ -83,11 +83,12 @@ int main() {
     parts.workers.push_back([&, due_interval](std::stop_token stop) {
       followup::RunDueWorker(stop, *store, *notifier, due_interval);
     });
-    parts.workers.push_back([&pool = host.redis(), &clock, keep_events](std::stop_token stop) {
+    parts.workers.push_back([&pool = host.redis(), keep_events](std::stop_token stop) {
       std::mutex mu;
       std::condition_variable_any wakeup;
       while (!stop.stop_requested()) {
-        auto r = streams::TrimStream(pool, followup::kFollowupEvents, keep_events, clock.Now());
+        auto r =
+            streams::TrimStream(pool, followup::kFollowupEvents, keep_events, SystemClock().Now());
         if (!r.ok()) log::Warn("event stream trim failed", {{"error", r.status().ToString()}});
         std::unique_lock lock(mu);
         wakeup.wait_for(lock, stop, minutes(1), [] { return false; });

@@ -39,7 +39,7 @@ std::string DefaultConsumerName() {
 int main() {
   using namespace aftersales;
   using namespace aftersales::intake;
-  static const SystemClock clock;
+  static const Clock& clock = ServiceClock();  // a test clock in test mode only
   std::unique_ptr<IntakeStore> store;
   std::unique_ptr<TicketDesk> desk;
   std::unique_ptr<BatchTicketWriter> writer;
@@ -100,7 +100,7 @@ int main() {
     parts.workers.push_back([&pool = host.redis(), keep_events](std::stop_token stop) {
       while (!stop.stop_requested()) {
         Result<streams::TrimResult> r =
-            streams::TrimStream(pool, keys::Events(), keep_events, clock.Now());
+            streams::TrimStream(pool, keys::Events(), keep_events, SystemClock().Now());
         if (!r.ok()) log::Warn("event stream trim failed", {{"error", r.status().ToString()}});
         SleepFor(stop, std::chrono::minutes(1));
       }

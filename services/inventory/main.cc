@@ -30,7 +30,7 @@ std::string ConsumerName() {
 int main() {
   using namespace aftersales;
   using namespace std::chrono;
-  SystemClock clock;
+  const Clock& clock = ServiceClock();  // a test clock in test mode only
   UuidGenerator ids;
   std::unique_ptr<inventory::InventoryStore> store;
   streams::ConsumerPtr consumer;
@@ -69,7 +69,7 @@ int main() {
       std::condition_variable_any wakeup;
       while (!stop.stop_requested()) {
         auto trimmed = streams::TrimStream(host.redis(), inventory::keys::Events(),
-                                           events_retention, clock.Now());
+                                           events_retention, SystemClock().Now());
         if (!trimmed.ok())
           log::Warn("event stream trim failed", {{"error", trimmed.status().ToString()}});
         std::unique_lock lock(mu);

@@ -18,8 +18,16 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-Platform::Platform(std::map<std::string, std::string> extra_env)
+Platform::Platform(std::map<std::string, std::string> extra_env, PlatformClock clock)
     : extra_env_(std::move(extra_env)), dir_(MakeTempDir("aftersales-e2e")) {
+  if (clock == PlatformClock::kTest) {
+    Result<TestClockFile> file = TestClockFile::Create(dir_ + "/test-clock");
+    if (!file.ok()) {
+      RemoveTree(dir_);
+      throw std::runtime_error(file.status().ToString());
+    }
+    clock_.emplace(std::move(file).value());
+  }
   for (const auto& name : service_names()) StartService(name);
   StartService("gateway");
 }
@@ -40,6 +48,10 @@ void Platform::StartService(const std::string& name) {
       // The gateway refuses to start without one; extra_env may override it.
       {"AFTERSALES_JWT_SECRET", std::string(kPlatformJwtSecret)},
   };
+  if (clock_ && name != "gateway") {
+    env["AFTERSALES_TEST_MODE"] = "true";
+    env["AFTERSALES_TEST_CLOCK_FILE"] = clock_->path();
+  }
   for (const auto& [k, v] : extra_env_) env[k] = v;
   if (name == "gateway") {
     p.http_port = FreePort();
@@ -70,8 +82,27 @@ void Platform::StartService(const std::string& name) {
 
 ServiceProcess& Platform::service(const std::string& name) { return processes_.at(name); }
 
+TimePoint Platform::Now() const {
+  return clock_ ? clock_->Now() : TimePoint(std::chrono::system_clock::now());
+}
+
+void Platform::AdvanceClock(std::chrono::milliseconds d) {
+  if (!clock_) throw std::logic_error("AdvanceClock needs a Platform on PlatformClock::kTest");
+  clock_->Advance(d);
+}
+
 std::string Platform::Log(const std::string& name) const {
   return ReadFile(dir_ + "/" + name + ".log");
+}
+
+std::string Platform::LogLine(const std::string& name, const std::string& needle) const {
+  const std::string log = Log(name);
+  const size_t at = log.find(needle);
+  if (at == std::string::npos) return "";
+  size_t begin = log.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  const size_t end = log.find('\n', at);
+  return log.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
 std::pair<int, std::string> RunToExit(const std::string& binary,

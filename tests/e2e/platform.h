@@ -3,11 +3,14 @@
 // temporary directory that is printed when a test fails.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "services/common/host/test_clock.h"
 #include "tests/support/child_process.h"
 #include "tests/support/redis_server.h"
 
@@ -24,11 +27,27 @@ struct ServiceProcess {
   std::unique_ptr<ChildProcess> process;
 };
 
+// Whose time the services read. kTest: a test clock file in the platform's
+// directory, given to the four services with AFTERSALES_TEST_MODE=true; the
+// test moves it with AdvanceClock. The gateway and redis keep real time
+// (tokens, rate limits, key expiry, stream ids).
+enum class PlatformClock { kSystem, kTest };
+
 class Platform {
  public:
   // extra_env goes to every process (e.g. AFTERSALES_JWT_SECRET).
-  explicit Platform(std::map<std::string, std::string> extra_env = {});
+  explicit Platform(std::map<std::string, std::string> extra_env = {},
+                    PlatformClock clock = PlatformClock::kSystem);
   ~Platform();
+
+  // The services' business time: system time plus what AdvanceClock added.
+  TimePoint Now() const;
+  // Moves the services' time forward by `d` at once (kTest only; throws
+  // otherwise). Real time keeps flowing, so the services' periodic loops
+  // (watchdogs, scans, due workers) act on it at their next round.
+  void AdvanceClock(std::chrono::milliseconds d);
+  // The test clock file ("" on kSystem), e.g. for a process started by hand.
+  std::string clock_file() const { return clock_ ? clock_->path() : std::string(); }
 
   RedisServer& redis() { return redis_; }
   ServiceProcess& service(const std::string& name);
@@ -39,6 +58,8 @@ class Platform {
   }
   std::string log_dir() const { return dir_; }
   std::string Log(const std::string& name) const;
+  // The first line of that log holding `needle`, or "".
+  std::string LogLine(const std::string& name, const std::string& needle) const;
 
  private:
   void StartService(const std::string& name);
@@ -46,6 +67,7 @@ class Platform {
   std::map<std::string, std::string> extra_env_;
   RedisServer redis_;
   std::string dir_;
+  std::optional<TestClockFile> clock_;
   std::map<std::string, ServiceProcess> processes_;
 };
 

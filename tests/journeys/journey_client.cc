@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -152,12 +153,39 @@ std::string UtcDate(int days) {
 }
 
 std::string UtcTime(std::chrono::seconds offset) {
-  std::time_t t = std::time(nullptr) + static_cast<std::time_t>(offset.count());
+  return UtcTime(std::chrono::system_clock::now() + offset);
+}
+
+std::string UtcTime(std::chrono::system_clock::time_point at) {
+  std::time_t t = std::chrono::system_clock::to_time_t(at);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::chrono::system_clock::time_point ParseUtcTime(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return {};
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::chrono::nanoseconds fraction{0};
+  size_t at = static_cast<size_t>(consumed);
+  if (at < text.size() && text[at] == '.') {
+    long long scale = 100'000'000;
+    for (++at; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])); ++at) {
+      fraction += std::chrono::nanoseconds((text[at] - '0') * scale);
+      scale /= 10;
+    }
+  }
+  if (at + 1 != text.size() || text[at] != 'Z') return {};
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
 }
 
 }  // namespace aftersales::journeys

@@ -73,5 +73,11 @@ std::string Q(const std::string& s);
 std::string UtcDate(int days = 0);
 // An RFC 3339 UTC timestamp `offset` from now.
 std::string UtcTime(std::chrono::seconds offset);
+// `t` as RFC 3339 UTC, to the second: for times on a platform's test clock.
+std::string UtcTime(std::chrono::system_clock::time_point t);
+// An RFC 3339 UTC timestamp as the gateway writes them ("...T10:00:00Z",
+// "...T10:00:00.250Z"); the epoch when `text` is not one, so that a check
+// against it fails visibly.
+std::chrono::system_clock::time_point ParseUtcTime(const std::string& text);
 
 }  // namespace aftersales::journeys

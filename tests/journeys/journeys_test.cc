@@ -12,13 +12,22 @@
 namespace aftersales::journeys {
 namespace {
 
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::minutes;
 using testing::kPlatformJwtSecret;
 using testing::Platform;
+using testing::PlatformClock;
 
-// Every platform in this file scans for overdue advance returns every
-// second, so that the overdue journey does not wait a minute.
+// The services' periodic loops run on real time and every platform here runs
+// them often (the intake watchdog every second by default; the overdue scan
+// and the followup due worker every second too), so that a step after
+// Platform::AdvanceClock sees its effect within a second or two. Business
+// time (deadlines, due dates) moves only with the test clock.
 std::map<std::string, std::string> JourneyEnv() {
-  return {{"AFTERSALES_INVENTORY_OVERDUE_SCAN_INTERVAL", "1s"}, {"AFTERSALES_RATE_LIMIT", "0"}};
+  return {{"AFTERSALES_INVENTORY_OVERDUE_SCAN_INTERVAL", "1s"},
+          {"AFTERSALES_FOLLOWUP_DUE_INTERVAL", "1s"},
+          {"AFTERSALES_RATE_LIMIT", "0"}};
 }
 
 // Asks again (every 100 ms, at most `timeout`) until `done` holds for the
@@ -32,6 +41,19 @@ Reply PollUntil(const std::function<Reply()>& ask, const std::function<bool(cons
     r = ask();
   }
   return r;
+}
+
+// The first line of a service's log holding `needle`, waiting for it (every
+// 100 ms, at most 20 s); "" when it never comes.
+std::string PollLog(const Platform& platform, const std::string& service,
+                    const std::string& needle) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string line = platform.LogLine(service, needle);
+  while (line.empty() && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    line = platform.LogLine(service, needle);
+  }
+  return line;
 }
 
 // The current deadline entry of `clock` in a ticket or work order, or null:
@@ -484,7 +506,7 @@ TEST_CASE("journey: warranty work refuses fee lines and nothing of the completio
 
 TEST_CASE("journey: an advance replacement whose faulty unit does not come back goes overdue",
           "[journey]") {
-  Platform platform(JourneyEnv());
+  Platform platform(JourneyEnv(), PlatformClock::kTest);
   INFO("platform logs in " << platform.log_dir());
   Cast cast(platform.gateway().http_port);
   World w = SetUp(cast, "adv", /*in_warranty=*/true);
@@ -504,16 +526,18 @@ TEST_CASE("journey: an advance replacement whose faulty unit does not come back 
   REQUIRE(reported.status == 201);
   const std::string ticket = reported.json.Str("number");
 
-  // The good unit ships now; the faulty one is due back in three seconds.
-  Reply shipped = cast.warehouse.Post("/v1/advance-replacements",
-                                      R"({"ticketNumber":)" + Q(ticket) + R"(,"sku":)" + Q(w.sku) +
-                                          R"(,"shipFrom":"depot-sh","returnDue":)" +
-                                          Q(UtcTime(std::chrono::seconds(3))) + "}",
-                                      "advance-" + ticket);
+  // The good unit ships now; the faulty one is due back within a week.
+  const std::string return_due = UtcTime(platform.Now() + days(7));
+  Reply shipped =
+      cast.warehouse.Post("/v1/advance-replacements",
+                          R"({"ticketNumber":)" + Q(ticket) + R"(,"sku":)" + Q(w.sku) +
+                              R"(,"shipFrom":"depot-sh","returnDue":)" + Q(return_due) + "}",
+                          "advance-" + ticket);
   INFO(Describe(shipped));
   REQUIRE(shipped.status == 201);
   const std::string id = shipped.json.Str("id");
   CHECK(shipped.json.Str("status") == "SHIPPED");
+  CHECK(ParseUtcTime(shipped.json.Str("returnDue")) == ParseUtcTime(return_due));
   Reply depot_stock = cast.warehouse.Get("/v1/stock?sku=" + w.sku + "&location=depot-sh");
   INFO(Describe(depot_stock));
   CHECK(depot_stock.json.Num("levels[0].onHand") == 2);
@@ -522,10 +546,22 @@ TEST_CASE("journey: an advance replacement whose faulty unit does not come back 
   CHECK(not_yet.status == 200);
   CHECK(not_yet.json.Array("advanceReplacements").empty());
 
+  // Six days on, the unit is late to nobody yet: two rounds of the overdue
+  // scan (1 s) leave it SHIPPED.
+  platform.AdvanceClock(days(6));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  Reply day_six = cast.warehouse.Get("/v1/advance-replacements?overdue=true");
+  INFO(Describe(day_six));
+  CHECK(day_six.json.Array("advanceReplacements").empty());
+  Reply listed = cast.warehouse.Get("/v1/advance-replacements?ticketNumber=" + ticket);
+  INFO(Describe(listed));
+  CHECK(listed.json.Str("advanceReplacements[0].status") == "SHIPPED");
+
+  // Day eight: past its returnDue, the scan marks it OVERDUE.
+  platform.AdvanceClock(days(2));
   Reply overdue = PollUntil(
       [&] { return cast.warehouse.Get("/v1/advance-replacements?overdue=true"); },
-      [](const Reply& r) { return r.json.Str("advanceReplacements[0].status") == "OVERDUE"; },
-      std::chrono::seconds(15));
+      [](const Reply& r) { return r.json.Str("advanceReplacements[0].status") == "OVERDUE"; });
   INFO(Describe(overdue));
   REQUIRE(overdue.json.Array("advanceReplacements").size() == 1);
   CHECK(overdue.json.Str("advanceReplacements[0].id") == id);
@@ -544,7 +580,7 @@ TEST_CASE("journey: an advance replacement whose faulty unit does not come back 
 
 TEST_CASE("journey: a fix by phone whose 24-hour reconfirmation fails reopens the ticket",
           "[journey]") {
-  Platform platform(JourneyEnv());
+  Platform platform(JourneyEnv(), PlatformClock::kTest);
   INFO("platform logs in " << platform.log_dir());
   Cast cast(platform.gateway().http_port);
   World w = SetUp(cast, "phone", /*in_warranty=*/true);
@@ -576,12 +612,37 @@ TEST_CASE("journey: a fix by phone whose 24-hour reconfirmation fails reopens th
   INFO(Describe(reconfirm));
   REQUIRE(reconfirm.json.Array("followups").size() == 1);
   CHECK(reconfirm.json.Str("followups[0].status") == "OPEN");
-  CHECK(reconfirm.json.Str("followups[0].due") > UtcTime(std::chrono::hours(23)));
+  const std::string followup_id = reconfirm.json.Str("followups[0].id");
+  const auto due = ParseUtcTime(reconfirm.json.Str("followups[0].due"));
+  CHECK(due > platform.Now() + hours(23));
+  CHECK(due < platform.Now() + hours(25));
   // A phone fix gets no return visit: the reconfirmation is the callback.
   CHECK(cast.care.Get("/v1/followups?ticketNumber=" + ticket + "&kind=RETURN_VISIT")
             .json.Array("followups")
             .empty());
+  // The care team's list of what is due now does not have it yet.
+  auto due_now = [&] {
+    return cast.care.Get("/v1/followups?kind=RECONFIRM&status=OPEN&dueBefore=" +
+                         UtcTime(platform.Now()));
+  };
+  Reply not_due = due_now();
+  INFO(Describe(not_due));
+  REQUIRE(not_due.status == 200);
+  CHECK(not_due.json.Array("followups").empty());
 
+  // The next day: it is due, on the list and announced to the care staff.
+  platform.AdvanceClock(hours(25));
+  Reply now_due = due_now();
+  INFO(Describe(now_due));
+  REQUIRE(now_due.json.Array("followups").size() == 1);
+  CHECK(now_due.json.Str("followups[0].id") == followup_id);
+  const std::string announced = "\"subject_id\":\"" + followup_id + "\"";
+  const std::string notice = PollLog(platform, "followup", announced);
+  INFO("followup log:\n" << platform.Log("followup"));
+  CHECK_THAT(notice, Catch::Contains("FOLLOWUP_DUE"));
+  CHECK_THAT(notice, Catch::Contains("care-staff"));
+
+  const std::chrono::system_clock::time_point called_back = platform.Now();
   Reply failed =
       cast.care.Post("/v1/followups/" + reconfirm.json.Str("followups[0].id") + ":complete",
                      R"({"satisfaction":3,"comment":"第二天又不抬杆了","faultBack":true})");
@@ -594,11 +655,95 @@ TEST_CASE("journey: a fix by phone whose 24-hour reconfirmation fails reopens th
   INFO(Describe(reopened));
   CHECK(reopened.json.Str("status") == "OPEN");
   CHECK(Deadline(reopened.json, "FIRST_RESPONSE").Str("state") == "RUNNING");
+  // The new clock starts at the callback, a day after the fix.
+  CHECK(ParseUtcTime(Deadline(reopened.json, "FIRST_RESPONSE").Str("startTime")) >=
+        called_back - std::chrono::seconds(1));
   Reply history = cast.agent.Get("/v1/tickets/" + ticket + "/history");
   INFO(Describe(history));
   bool saw_reopen = false;
   for (const Json& e : history.json.Array("entries")) saw_reopen |= e.Str("kind") == "REOPENED";
   CHECK(saw_reopen);
+}
+
+// The history entries of `kind` whose detail names `clock`.
+int HistoryCount(const Reply& history, const std::string& kind, const std::string& clock) {
+  int n = 0;
+  for (const Json& e : history.json.Array("entries")) {
+    if (e.Str("kind") == kind && e.Str("detail").find(clock) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST_CASE(
+    "journey: nobody calls back about an emergency, so the watchdog warns and then breaches "
+    "the first-response clock as time passes, and dispatch's work order is on the same time",
+    "[journey]") {
+  Platform platform(JourneyEnv(), PlatformClock::kTest);
+  INFO("platform logs in " << platform.log_dir());
+  Cast cast(platform.gateway().http_port);
+  World w = SetUp(cast, "late", /*in_warranty=*/true);
+  Caller customer_app(cast.port, Token(kPlatformJwtSecret, "customer", "wang-wei", w.customer_id));
+
+  Reply reported = ReportFault(customer_app, w);
+  INFO(Describe(reported));
+  REQUIRE(reported.status == 201);
+  const std::string ticket = reported.json.Str("number");
+  CHECK(reported.json.Str("severity") == "EMERGENCY");
+  const Json first = Deadline(reported.json, "FIRST_RESPONSE");
+  REQUIRE(first.Str("state") == "RUNNING");
+  const auto start = ParseUtcTime(first.Str("startTime"));
+  const auto due = ParseUtcTime(first.Str("due"));
+  REQUIRE(due - start == hours(1));  // domain.md: one hour for every severity
+
+  // 48 of the 60 minutes pass: past the warning point (75 %), not yet due.
+  platform.AdvanceClock(
+      std::chrono::duration_cast<std::chrono::milliseconds>(start + minutes(48) - platform.Now()));
+  auto ticket_now = [&] { return cast.agent.Get("/v1/tickets/" + ticket); };
+  Reply warned = PollUntil(ticket_now, [](const Reply& r) {
+    return Deadline(r.json, "FIRST_RESPONSE").Str("state") == "WARNED";
+  });
+  INFO(Describe(warned));
+  CHECK(Deadline(warned.json, "FIRST_RESPONSE").Str("state") == "WARNED");
+  CHECK(warned.json.Str("status") == "OPEN");
+  Reply history = cast.agent.Get("/v1/tickets/" + ticket + "/history");
+  INFO(Describe(history));
+  CHECK(HistoryCount(history, "CLOCK_WARNING", "FIRST_RESPONSE") == 1);
+  CHECK(HistoryCount(history, "CLOCK_BREACHED", "FIRST_RESPONSE") == 0);
+
+  // An hour and five minutes after the report: breached, once.
+  platform.AdvanceClock(minutes(17));
+  Reply breached = PollUntil(ticket_now, [](const Reply& r) {
+    return Deadline(r.json, "FIRST_RESPONSE").Str("state") == "BREACHED";
+  });
+  INFO(Describe(breached));
+  CHECK(Deadline(breached.json, "FIRST_RESPONSE").Str("state") == "BREACHED");
+  CHECK(ParseUtcTime(Deadline(breached.json, "FIRST_RESPONSE").Str("due")) == due);
+  history = cast.agent.Get("/v1/tickets/" + ticket + "/history");
+  INFO(Describe(history));
+  CHECK(HistoryCount(history, "CLOCK_WARNING", "FIRST_RESPONSE") == 1);
+  CHECK(HistoryCount(history, "CLOCK_BREACHED", "FIRST_RESPONSE") == 1);
+
+  // The late call back does not undo the breach.
+  Reply responded =
+      cast.agent.Post("/v1/tickets/" + ticket + ":respond", R"({"note":"迟到的回电"})");
+  INFO(Describe(responded));
+  REQUIRE(responded.status == 200);
+  CHECK(responded.json.Str("ticket.status") == "RESPONDED");
+  CHECK(Deadline(responded.json.At("ticket"), "FIRST_RESPONSE").Str("state") == "BREACHED");
+
+  // Dispatch reads the same clock: the work order is made at the moved time.
+  const auto requested = platform.Now();
+  Reply onsite = cast.agent.Post("/v1/tickets/" + ticket + ":requestOnsite",
+                                 R"({"note":"需上门","requiredSkill":"parking"})");
+  INFO(Describe(onsite));
+  REQUIRE(onsite.status == 200);
+  Reply assigned = AwaitAssignment(cast, ticket);
+  INFO(Describe(assigned));
+  REQUIRE(assigned.json.Array("workOrders").size() == 1);
+  const auto created = ParseUtcTime(assigned.json.Str("workOrders[0].createTime"));
+  CHECK(created >= requested - std::chrono::seconds(1));
+  CHECK(created > std::chrono::system_clock::now() + minutes(60));
+  CHECK(ParseUtcTime(assigned.json.Str("workOrders[0].onsiteDue")) > created);
 }
 
 TEST_CASE(

@@ -7,15 +7,80 @@
 #include <thread>
 
 #include "services/common/grpc/server.h"
+#include "services/common/host/test_clock.h"
 #include "services/common/http/http_router.h"
 #include "services/common/http/http_server.h"
 #include "services/common/metrics/metrics.h"
 #include "services/common/runtime/log.h"
 
 namespace aftersales {
+namespace {
+
+constexpr char kTestModeVar[] = "AFTERSALES_TEST_MODE";
+constexpr char kTestClockVar[] = "AFTERSALES_TEST_CLOCK_FILE";
+
+// Reads through to the system clock or to the test clock Run installed. The
+// clocks it ever pointed at are kept for the life of the process: domain
+// objects hold a reference to this one and may read it from any thread.
+class ProcessClock final : public Clock {
+ public:
+  TimePoint Now() const override { return current_.load(std::memory_order_acquire)->Now(); }
+
+  void Use(std::unique_ptr<Clock> clock) {
+    std::lock_guard lock(mu_);
+    if (clock == nullptr) {
+      current_.store(&system_, std::memory_order_release);
+      return;
+    }
+    owned_.push_back(std::move(clock));
+    current_.store(owned_.back().get(), std::memory_order_release);
+  }
+
+ private:
+  SystemClock system_;
+  std::atomic<const Clock*> current_{&system_};
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Clock>> owned_;
+};
+
+ProcessClock& TheProcessClock() {
+  static ProcessClock* clock = new ProcessClock();  // never destroyed: threads may outlive main
+  return *clock;
+}
+
+}  // namespace
+
+const Clock& ServiceClock() { return TheProcessClock(); }
+
+Result<std::unique_ptr<TestClock>> OpenConfiguredTestClock(bool test_mode,
+                                                           const std::string& clock_file) {
+  if (clock_file.empty()) return std::unique_ptr<TestClock>();
+  std::string setting = kTestClockVar;
+  setting += "=\"";
+  setting += clock_file;
+  setting += "\"";
+  if (!test_mode) {
+    std::string message = setting;
+    message += " is refused: a test clock moves the service's time and is accepted only with ";
+    message += kTestModeVar;
+    message += "=true (never in production)";
+    return InvalidArgument("INVALID_CONFIG", message,
+                           {{kTestClockVar, "is refused without " + std::string(kTestModeVar)}});
+  }
+  Result<TestClock> clock = TestClock::Open(clock_file);
+  if (!clock.ok()) {
+    std::string message = setting;
+    message += ": ";
+    message += clock.status().message();
+    return InvalidArgument("INVALID_CONFIG", message, {{kTestClockVar, clock.status().message()}});
+  }
+  return std::make_unique<TestClock>(std::move(clock).value());
+}
 
 ServiceHost::ServiceHost(ServiceDefaults defaults, EnvConfig& env)
     : defaults_(std::move(defaults)), env_(env) {}
+
+const Clock& ServiceHost::clock() const { return ServiceClock(); }
 
 int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
   using std::chrono::milliseconds;
@@ -39,10 +104,34 @@ int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
                                                   milliseconds(300'000), milliseconds(1000));
   const milliseconds health_interval =
       env_.Duration("AFTERSALES_HEALTH_INTERVAL", milliseconds(1000), milliseconds(10));
+  const bool test_mode = env_.Bool(kTestModeVar, false);
+  const std::string test_clock_file = env_.String(kTestClockVar, "");
 
-  if (Status s = env_.Finish(); !s.ok()) {
-    std::cerr << defaults_.name << ": bad configuration:\n" << s.message() << std::endl;
+  const Status env_status = env_.Finish();
+  Result<std::unique_ptr<TestClock>> test_clock =
+      OpenConfiguredTestClock(test_mode, test_clock_file);
+  if (!env_status.ok() || !test_clock.ok()) {
+    // One list in EnvConfig's layout, the clock's refusal as one more line.
+    std::cerr << defaults_.name << ": bad configuration:\n"
+              << (env_status.ok() ? std::string("invalid configuration:") : env_status.message())
+              << "\n";
+    if (!test_clock.ok()) std::cerr << "  " << test_clock.status().message() << "\n";
+    std::cerr << std::flush;
     return 2;
+  }
+  const int64_t test_offset_ms = *test_clock ? (*test_clock)->offset().count() : 0;
+  TheProcessClock().Use(std::move(test_clock).value());
+  if (test_mode) {
+    // Loud on purpose: a replica in test mode in a real deployment is a
+    // mistake someone must see in the first screen of logs.
+    log::Warn("TEST MODE: this process is configured for tests, not for production",
+              {{"var", kTestModeVar}});
+  }
+  if (!test_clock_file.empty()) {
+    log::Warn(
+        "TEST CLOCK: business time is system time plus the offset in the test clock file, "
+        "moved by the test; deadlines, due dates and records follow it",
+        {{"var", kTestClockVar}, {"file", test_clock_file}, {"offset_ms", test_offset_ms}});
   }
   auto pool = redis::RedisPool::Create(redis_options);
   if (!pool.ok()) {

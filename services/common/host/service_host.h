@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "services/common/clock.h"
+#include "services/common/host/test_clock.h"
 #include "services/common/redis/pool.h"
 #include "services/common/runtime/env_config.h"
 #include "services/common/runtime/shutdown_signal.h"
@@ -45,6 +47,8 @@ class ServiceHost {
 
   redis::RedisPool& redis() { return *redis_; }
   EnvConfig& env() { return env_; }
+  // The business clock: ServiceClock(), settled by Run before the factory.
+  const Clock& clock() const;
   const std::string& name() const { return defaults_.name; }
 
   // Runs until a shutdown signal; returns the process exit code (0 clean, 2
@@ -56,6 +60,22 @@ class ServiceHost {
   EnvConfig& env_;
   redis::RedisPoolPtr redis_;
 };
+
+// The business clock of this process, for everything that reads "now" in a
+// domain sense (deadlines, due dates, records' times): the system clock, or
+// in test mode the shared test clock of AFTERSALES_TEST_CLOCK_FILE once
+// ServiceHost::Run has read the configuration. Valid for the whole process,
+// so a main() may take it before RunService. Logs and Redis stream ids keep
+// real time: trim streams by SystemClock, not by this.
+const Clock& ServiceClock();
+
+// The test clock the configuration asks for: null for the system clock (no
+// file). A file is refused unless test_mode (AFTERSALES_TEST_MODE=true), so
+// that no production configuration can move a service's time; a file that
+// cannot be used is refused too. Both are INVALID_ARGUMENT "INVALID_CONFIG"
+// with a message naming AFTERSALES_TEST_CLOCK_FILE.
+Result<std::unique_ptr<TestClock>> OpenConfiguredTestClock(bool test_mode,
+                                                           const std::string& clock_file);
 
 // main() of a service: `return RunService({"intake", 50051, 9101}, factory);`
 int RunService(ServiceDefaults defaults, const ServiceFactory& factory);
