@@ -43,6 +43,7 @@ Consumer::Series Consumer::MakeSeries(const std::string& stream, const std::stri
                 outcome("dead_lettered"),
                 outcome("claimed"),
                 outcome("duplicate"),
+                outcome("skipped"),
                 &r.Counter("aftersales_stream_poll_errors_total",
                            "consumer poll cycles that failed (Redis down, ...)",
                            {{"stream", stream}, {"group", group}}),
@@ -50,7 +51,6 @@ Consumer::Series Consumer::MakeSeries(const std::string& stream, const std::stri
                              {{"stream", stream}, {"group", group}})};
 }
 
-namespace {}  // namespace
 
 // One entry as delivered to this consumer.
 struct Consumer::Delivery {
@@ -59,6 +59,7 @@ struct Consumer::Delivery {
   int64_t deliveries = 1;
   std::optional<Result<Event>> event;
   bool already_handled = false;
+  bool wanted = true;  // false: a type the handler does not act on
 };
 
 std::string HandledKey(std::string_view prefix, std::string_view group, std::string_view event_id) {
@@ -220,6 +221,10 @@ Result<size_t> Consumer::ProcessEntries(ReplyView entries, int64_t known_deliver
     d.fields = entries[i][1];
     d.deliveries = known_deliveries;
     if (d.fields.is_array()) d.event = EventFromEntry(entries[i]);
+    if (d.event && d.event->ok() && !Wanted(**d.event)) {
+      d.wanted = false;
+      d.deliveries = 1;  // acked unread: who else holds it does not matter
+    }
     batch.push_back(std::move(d));
   }
   if (batch.empty()) return size_t{0};
@@ -228,6 +233,7 @@ Result<size_t> Consumer::ProcessEntries(ReplyView entries, int64_t known_deliver
   // (unless known) and whether its event was already handled by this group.
   std::vector<std::vector<std::string>> queries;
   for (const Delivery& d : batch) {
+    if (!d.wanted) continue;
     if (known_deliveries <= 0) {
       queries.push_back({"XPENDING", options_.stream, options_.group, d.stream_id, d.stream_id, "1",
                          options_.consumer});
@@ -239,6 +245,7 @@ Result<size_t> Consumer::ProcessEntries(ReplyView entries, int64_t known_deliver
     if (!answers.ok()) return answers.status();
     size_t next = 0;
     for (Delivery& d : batch) {
+      if (!d.wanted) continue;
       if (known_deliveries <= 0) {
         // [[id, consumer, idle, deliveries]]; empty if no longer ours.
         d.deliveries = (*answers)[next++][0][3].integer().value_or(0);
@@ -250,20 +257,42 @@ Result<size_t> Consumer::ProcessEntries(ReplyView entries, int64_t known_deliver
   size_t processed = 0;
   for (const Delivery& d : batch) {
     if (d.deliveries <= 0) continue;  // another consumer took it meanwhile
-    if (Status s = Process(d); !s.ok()) return s;
+    if (Status s = Process(d); !s.ok()) {
+      (void)FlushAcks();  // what did succeed is acknowledged; s is the news
+      return s;
+    }
     ++processed;
   }
+  if (Status s = FlushAcks(); !s.ok()) return s;
   return processed;
 }
 
+bool Consumer::Wanted(const Event& event) const {
+  if (options_.types.empty()) return true;
+  for (const std::string& t : options_.types) {
+    if (t == event.type) return true;
+  }
+  return false;
+}
+
 Status Consumer::Process(const Delivery& d) {
-  if (!d.fields.is_array()) return Ack(d.stream_id);  // deleted (trimmed) since read
+  if (!d.fields.is_array()) {  // deleted (trimmed) since read
+    Ack(d.stream_id);
+    return Status::Ok();
+  }
   const Result<Event>& parsed = *d.event;
   if (!parsed.ok()) return DeadLetter(d, Describe(parsed.status()));
+  if (!d.wanted) {
+    ++counters_.skipped;
+    series_.skipped->Increment();
+    Ack(d.stream_id);
+    return Status::Ok();
+  }
   if (d.already_handled) {
     ++counters_.duplicates;
     series_.duplicates->Increment();
-    return Ack(d.stream_id);
+    Ack(d.stream_id);
+    return Status::Ok();
   }
   if (d.deliveries > options_.max_deliveries) {
     // Its handler never finished (e.g. it crashed the process every time).
@@ -277,7 +306,8 @@ Status Consumer::Process(const Delivery& d) {
   if (handled.ok()) {
     ++counters_.handled;
     series_.handled->Increment();
-    return AckHandled(event);
+    AckHandled(event);
+    return Status::Ok();
   }
   ++counters_.failed;
   series_.failed->Increment();
@@ -302,18 +332,33 @@ Status Consumer::CallHandler(const Event& event) {
   }
 }
 
-Status Consumer::Ack(const std::string& stream_id) {
-  return pool_.Command({"XACK", options_.stream, options_.group, stream_id}).status();
-}
+void Consumer::Ack(const std::string& stream_id) { pending_acks_.push_back(stream_id); }
 
-Status Consumer::AckHandled(const Event& event) {
+void Consumer::AckHandled(const Event& event) {
   // The marker makes a later duplicate of this event id a no-op even when the
   // handler had no effect script of its own to record it.
-  return pool_
-      .Pipeline({{"SET", HandledKey(event.event_id), "1", "NX", "EX",
-                  std::to_string(options_.handled_ttl.count())},
-                 {"XACK", options_.stream, options_.group, event.stream_id}})
-      .status();
+  pending_markers_.push_back(HandledKey(event.event_id));
+  pending_acks_.push_back(event.stream_id);
+}
+
+Status Consumer::FlushAcks() {
+  if (pending_acks_.empty()) return Status::Ok();
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(pending_markers_.size() + 1);
+  const std::string ttl = std::to_string(options_.handled_ttl.count());
+  // Markers first: an entry is never acknowledged before its marker exists.
+  for (std::string& key : pending_markers_) {
+    commands.push_back({"SET", std::move(key), "1", "NX", "EX", ttl});
+  }
+  std::vector<std::string> xack{"XACK", options_.stream, options_.group};
+  xack.insert(xack.end(), std::make_move_iterator(pending_acks_.begin()),
+              std::make_move_iterator(pending_acks_.end()));
+  commands.push_back(std::move(xack));
+  pending_markers_.clear();
+  pending_acks_.clear();
+  // On failure the entries stay pending and come back (replay or claim); the
+  // markers already written make the handled ones duplicates then.
+  return pool_.Pipeline(commands).status();
 }
 
 Status Consumer::DeadLetter(const Delivery& d, const std::string& error) {

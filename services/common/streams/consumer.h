@@ -46,6 +46,10 @@ struct ConsumerOptions {
   std::string start_id = "0";
   // Run() waits this long after a failed cycle (Redis down) before the next.
   std::chrono::milliseconds error_backoff{500};
+  // Event types (full message names) the handler acts on; empty: all. Other
+  // entries are acknowledged without calling the handler or writing a handled
+  // marker: a group that reads one type in four pays one XACK for the rest.
+  std::vector<std::string> types;
 };
 
 // Plain counters for the caller (metrics are wired on top later).
@@ -55,6 +59,7 @@ struct ConsumerCounters {
   std::atomic<int64_t> dead_lettered{0};  // moved to the dead-letter stream
   std::atomic<int64_t> claimed{0};        // taken over via XAUTOCLAIM
   std::atomic<int64_t> duplicates{0};     // already handled, acked without the handler
+  std::atomic<int64_t> skipped{0};        // a type not in options.types, acked unread
   std::atomic<int64_t> poll_errors{0};    // cycles that failed (e.g. Redis down)
 };
 
@@ -109,8 +114,12 @@ class Consumer {
   // count is known (new entries: 1), else it is asked from XPENDING.
   Result<size_t> ProcessEntries(redis::ReplyView entries, int64_t known_deliveries);
   Status Process(const Delivery& delivery);
-  Status Ack(const std::string& stream_id);
-  Status AckHandled(const Event& event);
+  // Acknowledgements (and handled markers) of a batch are queued and sent in
+  // one round trip when the batch is done, or before a failure is returned.
+  void Ack(const std::string& stream_id);
+  void AckHandled(const Event& event);
+  Status FlushAcks();
+  bool Wanted(const Event& event) const;
   Status DeadLetter(const Delivery& delivery, const std::string& error);
   Status CallHandler(const Event& event);
 
@@ -127,6 +136,7 @@ class Consumer {
     metrics::Counter* dead_lettered;
     metrics::Counter* claimed;
     metrics::Counter* duplicates;
+    metrics::Counter* skipped;
     metrics::Counter* poll_errors;
     metrics::Histogram* handle_seconds;
   };
@@ -138,6 +148,8 @@ class Consumer {
   std::string replay_cursor_ = "0";
   std::string claim_cursor_ = "0-0";
   std::chrono::steady_clock::time_point next_claim_{};
+  std::vector<std::string> pending_acks_;     // stream ids
+  std::vector<std::string> pending_markers_;  // handled keys
 
   std::jthread thread_;
 };

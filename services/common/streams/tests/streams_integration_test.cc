@@ -392,3 +392,60 @@ TEST_CASE_METHOD(StreamsTest, "a consumer rides out a redis restart") {
 
 }  // namespace
 }  // namespace aftersales::streams
+
+namespace aftersales::streams {
+namespace {
+
+TEST_CASE_METHOD(StreamsTest, "types the group does not act on are acked unread, with no marker") {
+  EventToPublish wanted = MakeEvent("ev-wanted");
+  wanted.type = "aftersales.events.v1.TicketOnsiteRequested";
+  Publish(MakeEvent("ev-other-1"));  // TicketReported
+  Publish(wanted);
+  Publish(MakeEvent("ev-other-2"));
+
+  ConsumerOptions options = Options("dispatch", "d1");
+  options.types = {"aftersales.events.v1.TicketOnsiteRequested"};
+  std::vector<std::string> seen;
+  ConsumerPtr consumer = MakeConsumer(options, [&](const Event& event) -> Status {
+    seen.push_back(event.event_id);
+    return Status::Ok();
+  });
+  REQUIRE(RunUntil(*consumer, [&] { return consumer->counters().skipped == 2 && !seen.empty(); }));
+  CHECK(seen == std::vector<std::string>{"ev-wanted"});
+  CHECK(consumer->counters().handled == 1);
+  CHECK(PendingCount("dispatch") == 0);
+  // Only the handled event leaves a marker: skipped ones cost no memory.
+  CHECK(Command({"EXISTS", consumer->HandledKey("ev-wanted")}).integer() == 1);
+  CHECK(Command({"EXISTS", consumer->HandledKey("ev-other-1")}).integer() == 0);
+  CHECK(Command({"EXISTS", consumer->HandledKey("ev-other-2")}).integer() == 0);
+}
+
+TEST_CASE_METHOD(StreamsTest, "a batch is acknowledged with its markers, and a failure in it keeps only that entry") {
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "ev-batch-";
+    id += std::to_string(i);
+    Publish(MakeEvent(id));
+  }
+  ConsumerOptions options = Options("dispatch", "d1");
+  options.batch_size = 16;
+  int calls = 0;
+  ConsumerPtr consumer = MakeConsumer(options, [&](const Event& event) -> Status {
+    ++calls;
+    if (event.event_id == "ev-batch-4") return Unavailable("DOWNSTREAM", "try later");
+    return Status::Ok();
+  });
+  REQUIRE(consumer->RunOnce().ok());  // the replay of own pending: nothing
+  REQUIRE(RunUntil(*consumer, [&] { return calls >= 10; }));
+  CHECK(consumer->counters().handled == 9);
+  CHECK(consumer->counters().failed == 1);
+  // Only the failed entry is still pending; every handled one has its marker.
+  CHECK(PendingCount("dispatch") == 1);
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "ev-batch-";
+    id += std::to_string(i);
+    CHECK(Command({"EXISTS", consumer->HandledKey(id)}).integer() == (i == 4 ? 0 : 1));
+  }
+}
+
+}  // namespace
+}  // namespace aftersales::streams
