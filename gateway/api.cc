@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <future>
+
 #include "services/common/auth/jwt.h"
 #include "services/common/metrics/metrics.h"
 #include "services/common/runtime/log.h"
@@ -50,19 +52,35 @@ HttpResponse WithHeader(HttpResponse r, std::string name, std::string value) {
 
 }  // namespace
 
-std::string AcceptableRequestId(std::string_view header) {
-  if (header.empty() || header.size() > 128) return "";
-  for (char c : header) {
-    if (c < 0x21 || c > 0x7e) return "";
-  }
-  return std::string(header);
-}
-
 HttpResponse UnauthenticatedResponse(const Status& status) {
   HttpResponse r = ErrorResponse(status);
   r.headers.Set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   return r;
 }
+
+void RpcCaller::CallAsync(const Route& route, const Message& request, const Caller& caller,
+                          const std::string& request_id, Done done) {
+  MessagePtr answer = NewMessage(route.rpc->output_type());
+  Status s = Call(route, request, *answer, caller, request_id);
+  done(s, s.ok() ? answer->SerializeAsString() : std::string());
+}
+
+// One request on its way through the pipeline; shared by the steps, which
+// may run on different threads one after the other (never at once).
+struct Api::Exchange {
+  HttpRequest request;
+  HttpResponder respond;
+  std::string request_id;
+  std::chrono::steady_clock::time_point start;
+  std::string route_label = "unmatched";
+  std::string subject;
+  bool on_pool = false;
+  // Set once the pipeline reaches the upstream call.
+  const Route* route = nullptr;
+  Caller caller;
+  bool idempotent = false;
+  std::string idem_key;
+};
 
 Api::Api(const RouteTable& table, ApiOptions options, RpcCaller* upstream, RateLimiter* limiter,
          IdempotencyStore* idempotency, HttpHandler fallback)
@@ -75,49 +93,79 @@ Api::Api(const RouteTable& table, ApiOptions options, RpcCaller* upstream, RateL
   if (!options_.clock) options_.clock = &system_clock_;
 }
 
-HttpResponse Api::Handle(const HttpRequest& request) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string request_id = AcceptableRequestId(request.headers.GetOr("X-Request-Id", ""));
-  if (request_id.empty()) request_id = NewUuid();
-  ScopedRequestId scoped(request_id);
-
-  std::string route_label = "unmatched";
-  std::string subject;
-  HttpResponse response;
-  if (IsApiPath(request.path)) {
-    response = HandleApi(request, request_id, route_label, subject);
+void Api::RunBlocking(std::function<void()> task) {
+  if (options_.run_blocking) {
+    options_.run_blocking(std::move(task));
   } else {
-    response =
-        fallback_ ? fallback_(request) : JsonError(404, "NOT_FOUND", "ROUTE_NOT_FOUND", "no route");
-    for (std::string_view known : {"/healthz", "/readyz", "/metrics", "/openapi.json"}) {
-      if (request.path == known) route_label = std::string(known);
-    }
+    task();
   }
-  response.headers.Set("X-Request-Id", request_id);
+}
 
-  const auto elapsed = std::chrono::steady_clock::now() - start;
+HttpResponse Api::Handle(const HttpRequest& request) {
+  std::promise<HttpResponse> answer;
+  std::future<HttpResponse> future = answer.get_future();
+  HandleAsync(request,
+              HttpResponder([&answer](HttpResponse r) { answer.set_value(std::move(r)); }));
+  return future.get();
+}
+
+void Api::HandleAsync(HttpRequest request, HttpResponder respond) {
+  auto x = std::make_shared<Exchange>();
+  x->start = std::chrono::steady_clock::now();
+  x->request_id = AcceptableRequestId(request.headers.GetOr("X-Request-Id", ""));
+  if (x->request_id.empty()) x->request_id = NewUuid();
+  x->request = std::move(request);
+  x->respond = std::move(respond);
+
+  if (!IsApiPath(x->request.path)) {
+    for (std::string_view known : {"/healthz", "/readyz", "/metrics", "/openapi.json"}) {
+      if (x->request.path == known) x->route_label = std::string(known);
+    }
+    // /readyz checks every dependency with a deadline: not on the I/O thread.
+    return RunBlocking([this, x] {
+      ScopedRequestId scoped(x->request_id);
+      Finish(x, fallback_ ? fallback_(x->request)
+                          : JsonError(404, "NOT_FOUND", "ROUTE_NOT_FOUND", "no route"));
+    });
+  }
+  // The rate limiter is a Redis round trip before anything else.
+  if (limiter_ && options_.run_blocking) {
+    x->on_pool = true;
+    return RunBlocking([this, x] {
+      ScopedRequestId scoped(x->request_id);
+      if (auto r = Serve(x)) Finish(x, std::move(*r));
+    });
+  }
+  ScopedRequestId scoped(x->request_id);
+  if (auto r = Serve(x)) Finish(x, std::move(*r));
+}
+
+void Api::Finish(const ExchangePtr& x, HttpResponse response) {
+  response.headers.Set("X-Request-Id", x->request_id);
+  const HttpRequest& request = x->request;
+  const auto elapsed = std::chrono::steady_clock::now() - x->start;
   auto& registry = metrics::DefaultRegistry();
   const std::string status = std::to_string(response.status);
   registry
       .Counter(
           "http_requests_total", "HTTP requests answered, by route template and status",
-          {{"route", route_label}, {"method", MethodLabel(request.method)}, {"status", status}})
+          {{"route", x->route_label}, {"method", MethodLabel(request.method)}, {"status", status}})
       .Increment();
   registry
       .Histogram("http_request_duration_seconds", "HTTP request latency by route template",
-                 {{"route", route_label}})
+                 {{"route", x->route_label}})
       .ObserveDuration(elapsed);
   // The access log: never the Authorization header or the body.
   log::Info("request", {{"method", request.method},
                         {"path", request.path},
-                        {"route", route_label},
+                        {"route", x->route_label},
                         {"status", response.status},
                         {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
                         {"remote", request.remote_address},
-                        {"subject", subject},
+                        {"subject", x->subject},
                         {"bytes_in", request.body.size()},
                         {"bytes_out", response.body.size()}});
-  return response;
+  x->respond(std::move(response));
 }
 
 Result<Caller> Api::Authenticate(const HttpRequest& request) const {
@@ -153,10 +201,11 @@ Result<Caller> Api::Authenticate(const HttpRequest& request) const {
   return caller;
 }
 
-HttpResponse Api::HandleApi(const HttpRequest& request, const std::string& request_id,
-                            std::string& route_label, std::string& subject) {
+std::optional<HttpResponse> Api::Serve(const ExchangePtr& x) {
+  const HttpRequest& request = x->request;
+  const std::string& request_id = x->request_id;
   Result<Caller> caller = Authenticate(request);
-  if (caller.ok()) subject = caller->subject;
+  if (caller.ok()) x->subject = caller->subject;
 
   if (limiter_) {
     const std::string client =
@@ -189,11 +238,30 @@ HttpResponse Api::HandleApi(const HttpRequest& request, const std::string& reque
     return ErrorResponse(s);
   }
   const Route& route = *match->route;
-  route_label = route.path;
+  x->route_label = route.path;
 
   if (!route.Allows(caller->role)) {
     return ErrorResponse(PermissionDenied("ROLE_NOT_ALLOWED", "role " + caller->role + " may not " +
                                                                   route.method + " " + route.path));
+  }
+
+  // Everything up to here is cheap and has no effect, so a request that meets
+  // a blocking step (a probe call, the idempotency store) starts over on the
+  // pool rather than block the I/O thread.
+  const ScopeRule* rule = caller->role == "customer"   ? &route.customer
+                          : caller->role == "engineer" ? &route.engineer
+                                                       : nullptr;
+  const bool probes =
+      rule && (rule->scope == Scope::kProbeTicket || rule->scope == Scope::kProbeWorkOrder);
+  const auto idem_header = request.headers.Get("Idempotency-Key");
+  const bool idempotent = route.create && idem_header.has_value();
+  if (!x->on_pool && options_.run_blocking && (probes || (idempotent && idempotency_))) {
+    x->on_pool = true;
+    RunBlocking([this, x] {
+      ScopedRequestId scoped(x->request_id);
+      if (auto r = Serve(x)) Finish(x, std::move(*r));
+    });
+    return std::nullopt;
   }
 
   auto built = BuildRequest(*match, request);
@@ -211,8 +279,6 @@ HttpResponse Api::HandleApi(const HttpRequest& request, const std::string& reque
 
   // The service's own idempotency key: the client's Idempotency-Key (scoped
   // to the caller) on a create, else the request id.
-  const auto idem_header = request.headers.Get("Idempotency-Key");
-  const bool idempotent = route.create && idem_header.has_value();
   std::string idem_key;
   if (idempotent) {
     idem_key = std::string(*idem_header);
@@ -250,20 +316,52 @@ HttpResponse Api::HandleApi(const HttpRequest& request, const std::string& reque
     }
   }
 
-  MessagePtr answer = NewMessage(route.rpc->output_type());
-  Status s = upstream_->Call(route, rpc_request, *answer, *caller, request_id);
-  if (s.ok()) s = CheckAnswerOwner(route, *caller, *answer);
-  HttpResponse response =
-      s.ok() ? HttpResponse::Json(route.success, ToJson(*answer)) : ErrorResponse(s);
+  x->route = &route;
+  x->caller = *caller;
+  x->idempotent = idempotent;
+  x->idem_key = std::move(idem_key);
+  upstream_->CallAsync(route, rpc_request, x->caller, request_id,
+                       [this, x](Status s, std::string answer) {
+                         ScopedRequestId scoped(x->request_id);
+                         OnAnswer(x, std::move(s), answer);
+                       });
+  return std::nullopt;
+}
 
-  if (idempotent && idempotency_) {
+void Api::OnAnswer(const ExchangePtr& x, Status s, const std::string& answer) {
+  const Route& route = *x->route;
+  HttpResponse response;
+  if (s.ok()) {
+    // Only a customer's or engineer's GET needs the answer as a message.
+    const ScopeRule* rule = x->caller.role == "customer"   ? &route.customer
+                            : x->caller.role == "engineer" ? &route.engineer
+                                                           : nullptr;
+    if (rule && rule->scope == Scope::kCheckAnswer) {
+      MessagePtr message = NewMessage(route.rpc->output_type());
+      s = message->ParseFromString(answer)
+              ? CheckAnswerOwner(route, x->caller, *message)
+              : Internal("BAD_UPSTREAM_ANSWER",
+                         route.upstream + " sent an answer that does not parse");
+    }
+  }
+  if (s.ok()) {
+    auto json = WireToJson(route.rpc->output_type(), answer);
+    response = json.ok() ? HttpResponse::Json(route.success, std::move(*json))
+                         : ErrorResponse(json.status());
+  } else {
+    response = ErrorResponse(s);
+  }
+  if (!(x->idempotent && idempotency_)) return Finish(x, std::move(response));
+  // Storing the answer is a Redis call: not on the gRPC thread.
+  RunBlocking([this, x, response = std::move(response)]() mutable {
+    ScopedRequestId scoped(x->request_id);
     if (Status f =
-            idempotency_->Finish(caller->subject, idem_key, {response.status, response.body});
+            idempotency_->Finish(x->caller.subject, x->idem_key, {response.status, response.body});
         !f.ok()) {
       log::Warn("idempotency answer not stored", {{"error", f.ToString()}});
     }
-  }
-  return response;
+    Finish(x, std::move(response));
+  });
 }
 
 Status Api::Confine(const Route& route, const RouteMatch& match, const Caller& caller,

@@ -6,11 +6,21 @@
 //   status by the google.rpc table) → access log and metrics.
 // Everything outside /v1 (health, metrics, /openapi.json) goes to `fallback`
 // but still gets a request id, a log line and metrics.
+//
+// Threads: HandleAsync starts on the HTTP server's I/O thread and never
+// blocks it. A plain read or an action without Idempotency-Key runs there up
+// to the upstream call, which is asynchronous; its completion (on a gRPC
+// thread) prints the answer and hands it to the connection. Only what must
+// block (the rate limiter's and the idempotency store's Redis calls, the
+// ownership probe of a customer or engineer, the fallback's health checks)
+// goes through ApiOptions::run_blocking to a pool. One thread hop per request
+// instead of four on the common path.
 #pragma once
 
 #include <google/protobuf/message.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -44,11 +54,22 @@ class RpcCaller {
   virtual Status Call(const Route& route, const google::protobuf::Message& request,
                       google::protobuf::Message& response, const Caller& caller,
                       const std::string& request_id) = 0;
+
+  // The same without blocking: `done` runs once, on any thread, with the
+  // status and, when OK, the answer's wire bytes (printed to JSON straight
+  // from them). `request` is only read before CallAsync returns. This
+  // default calls Call and then `done` on the calling thread (fakes).
+  using Done = std::function<void(Status status, std::string answer)>;
+  virtual void CallAsync(const Route& route, const google::protobuf::Message& request,
+                         const Caller& caller, const std::string& request_id, Done done);
 };
 
 struct ApiOptions {
   std::string jwt_secret;
   const Clock* clock = nullptr;  // null: system clock
+  // Runs a task that blocks (Redis, a probe call, health checks) on a pool,
+  // off the HTTP I/O thread. Null: inline (unit tests, Handle).
+  std::function<void(std::function<void()>)> run_blocking;
 };
 
 class Api {
@@ -57,11 +78,21 @@ class Api {
   Api(const RouteTable& table, ApiOptions options, RpcCaller* upstream, RateLimiter* limiter,
       IdempotencyStore* idempotency, HttpHandler fallback);
 
+  // For HttpServer's AsyncHttpHandler: see "Threads" above.
+  void HandleAsync(HttpRequest request, HttpResponder respond);
+  // The same, waiting for the answer (tests).
   HttpResponse Handle(const HttpRequest& request);
 
  private:
-  HttpResponse HandleApi(const HttpRequest& request, const std::string& request_id,
-                         std::string& route_label, std::string& subject);
+  struct Exchange;
+  using ExchangePtr = std::shared_ptr<Exchange>;
+  // The pipeline up to the upstream call; an answer when it ends early,
+  // nullopt when it went on asynchronously (or moved itself to the pool).
+  std::optional<HttpResponse> Serve(const ExchangePtr& x);
+  void OnAnswer(const ExchangePtr& x, Status status, const std::string& answer);
+  // Request id header, metrics, access log, and the answer to the client.
+  void Finish(const ExchangePtr& x, HttpResponse response);
+  void RunBlocking(std::function<void()> task);
   Result<Caller> Authenticate(const HttpRequest& request) const;
   // Fills what the caller's identity fixes and refuses someone else's record.
   Status Confine(const Route& route, const RouteMatch& match, const Caller& caller,
@@ -92,8 +123,5 @@ class Api {
 
 // Status of the first token problem, for tests: 401 bodies carry the reason.
 HttpResponse UnauthenticatedResponse(const Status& status);
-
-// X-Request-Id as sent when it is 1-128 visible ASCII characters; else "".
-std::string AcceptableRequestId(std::string_view header);
 
 }  // namespace aftersales::gateway

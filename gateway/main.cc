@@ -1,4 +1,6 @@
 // The gateway process: the public HTTP/JSON API in front of the four services.
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <iostream>
 
 #include "gateway/api.h"
@@ -42,7 +44,10 @@ int Run(ShutdownSignal& shutdown) {
       static_cast<size_t>(env.Int("AFTERSALES_HTTP_BODY_LIMIT", 1 << 20, 1024, 64 << 20));
   http_options.read_timeout =
       env.Duration("AFTERSALES_HTTP_READ_TIMEOUT", milliseconds(10'000), milliseconds(10));
-  http_options.worker_threads = env.Int("AFTERSALES_HTTP_WORKERS", 8, 1, 256);
+  // The pool for what blocks (Redis, probes, health checks); the common
+  // path never leaves the I/O threads and gRPC's own.
+  const int blocking_threads = env.Int("AFTERSALES_HTTP_WORKERS", 8, 1, 256);
+  http_options.io_threads = env.Int("AFTERSALES_HTTP_IO_THREADS", 2, 1, 64);
   const milliseconds shutdown_grace = env.Duration(
       "AFTERSALES_SHUTDOWN_GRACE", milliseconds(10'000), milliseconds(0), milliseconds(120'000));
   redis::RedisOptions redis_options;
@@ -122,14 +127,22 @@ int Run(ShutdownSignal& shutdown) {
   // A pending key lives as long as its request can: the upstream deadline
   // plus the probe call before it, with room to spare.
   IdempotencyStore idempotency(pool->get(), idempotency_ttl, upstream_deadline * 3);
-  Api api(RouteTable::V1(), ApiOptions{jwt_secret, nullptr}, &rpc, limiter.get(), &idempotency,
-          router.AsHandler());
+  // Declared before the server: its destructor waits for the requests in
+  // flight, which may still be running here.
+  boost::asio::thread_pool blocking(static_cast<size_t>(blocking_threads));
+  const auto run_blocking = [&blocking](std::function<void()> task) {
+    boost::asio::post(blocking, std::move(task));
+  };
+  Api api(RouteTable::V1(), ApiOptions{jwt_secret, nullptr, run_blocking}, &rpc, limiter.get(),
+          &idempotency, router.AsHandler());
   if (dev_secret && jwt_secret == kDevSecret) {
     log::Warn("AFTERSALES_JWT_DEV_SECRET is on: tokens are signed with a published secret");
   }
 
   HttpServer server(http_options,
-                    [&api](const HttpRequest& request) { return api.Handle(request); });
+                    AsyncHttpHandler([&api](HttpRequest request, HttpResponder respond) {
+                      api.HandleAsync(std::move(request), std::move(respond));
+                    }));
   if (Status s = server.Start(); !s.ok()) {
     log::Error("http server failed", {{"error", s.ToString()}});
     return 1;

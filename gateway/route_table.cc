@@ -97,6 +97,7 @@ std::vector<Route> V1Routes() {
   const V stock_read{"warehouse", "engineer"};
   const V care{"care", "manager"};
   const V care_customer{"care", "manager", "customer"};
+  const V managers{"manager"};
   return {
       // Install base.
       B("POST", "/v1/customers", "intake", "CreateCustomer", install, "Create a customer")
@@ -288,6 +289,13 @@ std::vector<Route> V1Routes() {
       B("GET", "/v1/reports/service", "followup", "GetServiceReport", care,
         "Service report for a period")
           .Required({"from", "to"}),
+      // Added to the spec's routes: a model upgraded or withdrawn makes one
+      // PRODUCT_NOTICE followup per customer owning assets of it. A manager's
+      // decision, so not care's; a create (201, Idempotency-Key).
+      B("POST", "/v1/product-notices", "followup", "NotifyProductChange", managers,
+        "A model was upgraded or withdrawn: one product notice followup per owning customer")
+          .Create()
+          .Required({"model", "change"}),
   };
 }
 

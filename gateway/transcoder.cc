@@ -1,11 +1,17 @@
 #include "gateway/transcoder.h"
 
-#include <cstdio>
-
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "services/common/runtime/json.h"
@@ -127,10 +133,11 @@ Status CheckNoRawControlCharacters(std::string_view json) {
     } else if (c < 0x20) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "U+%04X", c);
-      return InvalidArgument("MALFORMED_JSON", "the request body is not acceptable JSON: raw "
-                                               "control character " +
-                                                   std::string(hex) + " inside a string at byte " +
-                                                   std::to_string(i) + " (escape it)");
+      return InvalidArgument("MALFORMED_JSON",
+                             "the request body is not acceptable JSON: raw "
+                             "control character " +
+                                 std::string(hex) + " inside a string at byte " +
+                                 std::to_string(i) + " (escape it)");
     }
   }
   return Status::Ok();
@@ -249,12 +256,214 @@ Status CheckRequired(const Route& route, const Message& request) {
   return InvalidArgument("MISSING_REQUIRED_FIELD", message, s.field_violations());
 }
 
-std::string ToJson(const Message& message) {
+google::protobuf::util::JsonPrintOptions PrintOptions() {
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = false;
+  return options;
+}
+
+namespace {
+
+// The protobuf JSON mapping by reflection, for the types the services
+// answer with: protobuf's own printer (util::converter) builds a tree of
+// default values per answer to print every scalar, which made it the
+// gateway's largest CPU cost. Types with anything else (maps, bytes, well-
+// known types other than Timestamp and Duration) go to protobuf's printer.
+bool Printable(const Descriptor* type, std::map<const Descriptor*, bool>& seen) {
+  if (const auto it = seen.find(type); it != seen.end()) return it->second;
+  seen[type] = true;  // recursion: assume yes until a field says no
+  bool ok = true;
+  const std::string& name = type->full_name();
+  if (name.rfind("google.protobuf.", 0) == 0) {
+    ok = name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration";
+  } else {
+    for (int i = 0; ok && i < type->field_count(); ++i) {
+      const FieldDescriptor* f = type->field(i);
+      if (f->is_map() || f->type() == FieldDescriptor::TYPE_BYTES) ok = false;
+      if (ok && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        ok = Printable(f->message_type(), seen);
+      }
+    }
+  }
+  seen[type] = ok;
+  return ok;
+}
+
+bool IsPrintable(const Descriptor* type) {
+  static std::mutex mu;
+  static std::map<const Descriptor*, bool> seen;
+  std::lock_guard<std::mutex> lock(mu);
+  return Printable(type, seen);
+}
+
+template <typename T>
+void AppendFloating(std::string& out, T v) {
+  if (std::isnan(v)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest that reads back
+    out.append(buf, r.ptr);
+  }
+}
+
+bool AppendString(std::string& out, const std::string& v) {
+  if (!IsValidUtf8(v)) return false;
+  AppendJsonString(out, v);
+  return true;
+}
+
+bool AppendMessage(std::string& out, const Message& m);
+
+// One value of `f` (element `index` when repeated).
+bool AppendValue(std::string& out, const Message& m, const FieldDescriptor* f, int index) {
+  const Reflection* r = m.GetReflection();
+  const bool rep = f->is_repeated();
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      out += std::to_string(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      out += std::to_string(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+      return true;
+    case FieldDescriptor::CPPTYPE_INT64:  // 64-bit integers are strings in JSON
+      out += '"';
+      out += std::to_string(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+      out += '"';
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      out += '"';
+      out += std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+      out += '"';
+      return true;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      AppendFloating(out, rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
+      return true;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      AppendFloating(out, rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
+      return true;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      out += (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
+      return true;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int v = rep ? r->GetRepeatedEnumValue(m, f, index) : r->GetEnumValue(m, f);
+      if (const auto* e = f->enum_type()->FindValueByNumber(v)) {
+        out += '"';
+        out += e->name();
+        out += '"';
+      } else {
+        out += std::to_string(v);  // a value this build does not know
+      }
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      const std::string& v = rep ? r->GetRepeatedStringReference(m, f, index, &scratch)
+                                 : r->GetStringReference(m, f, &scratch);
+      return AppendString(out, v);
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return AppendMessage(out, rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f));
+  }
+  return false;
+}
+
+bool AppendMessage(std::string& out, const Message& m) {
+  const Descriptor* type = m.GetDescriptor();
+  const std::string& name = type->full_name();
+  if (name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration") {
+    const Reflection* r = m.GetReflection();
+    const int64_t seconds = r->GetInt64(m, type->field(0));
+    const int32_t nanos = r->GetInt32(m, type->field(1));
+    std::string text;
+    if (name == "google.protobuf.Timestamp") {
+      google::protobuf::Timestamp t;
+      t.set_seconds(seconds);
+      t.set_nanos(nanos);
+      // 0001-01-01 .. 9999-12-31, as the JSON mapping allows.
+      if (seconds < -62'135'596'800 || seconds > 253'402'300'799 || nanos < 0 ||
+          nanos > 999'999'999) {
+        return false;
+      }
+      text = google::protobuf::util::TimeUtil::ToString(t);
+    } else {
+      google::protobuf::Duration d;
+      d.set_seconds(seconds);
+      d.set_nanos(nanos);
+      if (seconds < -315'576'000'000 || seconds > 315'576'000'000 || nanos < -999'999'999 ||
+          nanos > 999'999'999 || (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+        return false;
+      }
+      text = google::protobuf::util::TimeUtil::ToString(d);
+    }
+    return AppendString(out, text);
+  }
+  const Reflection* r = m.GetReflection();
+  out += '{';
+  bool first = true;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* f = type->field(i);
+    // Every scalar, every list (even empty); messages, proto3 `optional`
+    // and oneof members only when set: what always_print_primitive_fields
+    // prints.
+    if (!f->is_repeated() &&
+        (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE || f->has_presence()) &&
+        !r->HasField(m, f)) {
+      continue;
+    }
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += f->json_name();
+    out += "\":";
+    if (f->is_repeated()) {
+      out += '[';
+      const int n = r->FieldSize(m, f);
+      for (int j = 0; j < n; ++j) {
+        if (j > 0) out += ',';
+        if (!AppendValue(out, m, f, j)) return false;
+      }
+      out += ']';
+    } else if (!AppendValue(out, m, f, -1)) {
+      return false;
+    }
+  }
+  out += '}';
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> WireToJson(const Descriptor* type, const std::string& wire) {
+  const auto unprintable = [] {
+    return Internal("BAD_UPSTREAM_ANSWER", "the service's answer is not printable");
+  };
+  if (IsPrintable(type)) {
+    MessagePtr message = NewMessage(type);
+    if (!message->ParseFromString(wire)) return unprintable();
+    std::string out;
+    out.reserve(wire.size() * 2 + 64);
+    if (!AppendMessage(out, *message)) return unprintable();
+    return out;
+  }
+  // What MessageToJsonString does for a generated message, minus the
+  // serialisation: one resolver over the generated pool, built once.
+  static google::protobuf::util::TypeResolver* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
   std::string out;
-  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) {
+  const auto s = google::protobuf::util::BinaryToJsonString(
+      resolver, "type.googleapis.com/" + type->full_name(), wire, &out, PrintOptions());
+  if (!s.ok()) return unprintable();
+  return out;
+}
+
+std::string ToJson(const Message& message) {
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, PrintOptions()).ok()) {
     // Only invalid UTF-8 in a string field gets here; a service bug, not the
     // client's. Say so rather than send half a document.
     return ErrorJson(502, "INTERNAL", "BAD_UPSTREAM_ANSWER",

@@ -42,6 +42,10 @@ Status CheckRequired(const Route& route, const google::protobuf::Message& reques
 // The answer's JSON: lowerCamelCase, enums by name, every scalar printed (so a
 // client always finds nextPageToken, even when it is empty).
 std::string ToJson(const google::protobuf::Message& message);
+// The same JSON straight from an answer's wire bytes, as a service sent them:
+// no message is built and serialised again on the way. INTERNAL
+// (BAD_UPSTREAM_ANSWER) when the bytes do not parse as `type`.
+Result<std::string> WireToJson(const google::protobuf::Descriptor* type, const std::string& wire);
 
 // The string value of a top-level string field, or "" when there is none.
 std::string StringField(const google::protobuf::Message& message, const std::string& proto_name);

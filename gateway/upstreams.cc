@@ -35,58 +35,78 @@ GrpcRpcCaller::GrpcRpcCaller(const Upstreams& upstreams, std::chrono::millisecon
   for (const auto& u : upstreams.all()) stubs_[u.name] = std::make_shared<Stub>(u.channel);
 }
 
-Status GrpcRpcCaller::Call(const Route& route, const google::protobuf::Message& request,
-                           google::protobuf::Message& response, const Caller& caller,
-                           const std::string& request_id) {
+void GrpcRpcCaller::CallAsync(const Route& route, const google::protobuf::Message& request,
+                              const Caller& caller, const std::string& request_id, Done done) {
   const auto it = stubs_.find(route.upstream);
   if (it == stubs_.end()) {
-    return Unavailable("UPSTREAM_UNKNOWN", "no address configured for " + route.upstream);
+    return done(Unavailable("UPSTREAM_UNKNOWN", "no address configured for " + route.upstream), "");
   }
-  auto ctx = grpcx::NewCallContext(deadline_, request_id);
-  ctx->AddMetadata("x-caller-role", caller.role);
-  ctx->AddMetadata("x-caller-subject", caller.subject);
-  if (!caller.customer_id.empty()) ctx->AddMetadata("x-caller-customer-id", caller.customer_id);
-  if (!caller.engineer_id.empty()) ctx->AddMetadata("x-caller-engineer-id", caller.engineer_id);
+  // What the call needs until its callback: gRPC holds the callback, the
+  // callback holds this.
+  struct Pending {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    grpc::ByteBuffer request;
+    grpc::ByteBuffer response;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->ctx = grpcx::NewCallContext(deadline_, request_id);
+  grpc::ClientContext& ctx = *pending->ctx;
+  ctx.AddMetadata("x-caller-role", caller.role);
+  ctx.AddMetadata("x-caller-subject", caller.subject);
+  if (!caller.customer_id.empty()) ctx.AddMetadata("x-caller-customer-id", caller.customer_id);
+  if (!caller.engineer_id.empty()) ctx.AddMetadata("x-caller-engineer-id", caller.engineer_id);
 
   std::string bytes;
   if (!request.SerializeToString(&bytes)) {
-    return Internal("REQUEST_NOT_SERIALIZABLE", "the request could not be encoded");
+    return done(Internal("REQUEST_NOT_SERIALIZABLE", "the request could not be encoded"), "");
   }
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request_buffer(&slice, 1);
-  grpc::ByteBuffer response_buffer;
+  grpc::Slice slice(std::move(bytes));
+  pending->request = grpc::ByteBuffer(&slice, 1);
+  grpc::StubOptions options;
+  it->second->stub.UnaryCall(
+      &ctx, route.GrpcMethodPath(), options, &pending->request, &pending->response,
+      [pending, &route, done = std::move(done)](grpc::Status result) {
+        if (!result.ok()) {
+          Status s = grpcx::FromGrpcStatus(result);
+          if (s.code() == Code::kUnimplemented && s.reason() == "UNIMPLEMENTED") {
+            s = Unimplemented("RPC_NOT_IMPLEMENTED",
+                              route.method + " " + route.path + " is not implemented yet");
+          }
+          return done(std::move(s), "");
+        }
+        std::vector<grpc::Slice> slices;
+        (void)pending->response.Dump(&slices);
+        std::string out;
+        for (const auto& s : slices) {
+          out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+        }
+        done(Status::Ok(), std::move(out));
+      });
+}
+
+Status GrpcRpcCaller::Call(const Route& route, const google::protobuf::Message& request,
+                           google::protobuf::Message& response, const Caller& caller,
+                           const std::string& request_id) {
   std::mutex mu;
   std::condition_variable cv;
-  bool done = false;
-  grpc::Status result;
-  grpc::StubOptions options;
-  it->second->stub.UnaryCall(ctx.get(), route.GrpcMethodPath(), options, &request_buffer,
-                             &response_buffer, [&](grpc::Status s) {
-                               std::lock_guard<std::mutex> lock(mu);
-                               result = std::move(s);
-                               done = true;
-                               cv.notify_one();
-                             });
+  bool finished = false;
+  Status result;
+  std::string answer;
+  CallAsync(route, request, caller, request_id, [&](Status s, std::string bytes) {
+    std::lock_guard<std::mutex> lock(mu);
+    result = std::move(s);
+    answer = std::move(bytes);
+    finished = true;
+    cv.notify_one();
+  });
   {
     std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return done; });
+    cv.wait(lock, [&] { return finished; });
   }
-  if (!result.ok()) {
-    Status s = grpcx::FromGrpcStatus(result);
-    if (s.code() == Code::kUnimplemented && s.reason() == "UNIMPLEMENTED") {
-      return Unimplemented("RPC_NOT_IMPLEMENTED",
-                           route.method + " " + route.path + " is not implemented yet");
-    }
-    return s;
-  }
-  std::vector<grpc::Slice> slices;
-  (void)response_buffer.Dump(&slices);
-  std::string out;
-  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  if (!response.ParseFromString(out)) {
+  if (result.ok() && !response.ParseFromString(answer)) {
     return Internal("BAD_UPSTREAM_ANSWER", route.upstream + " sent an answer that does not parse");
   }
-  return Status::Ok();
+  return result;
 }
 
 }  // namespace aftersales::gateway

@@ -48,6 +48,8 @@ class GrpcRpcCaller : public RpcCaller {
   Status Call(const Route& route, const google::protobuf::Message& request,
               google::protobuf::Message& response, const Caller& caller,
               const std::string& request_id) override;
+  void CallAsync(const Route& route, const google::protobuf::Message& request, const Caller& caller,
+                 const std::string& request_id, Done done) override;
 
  private:
   struct Stub;

@@ -3,6 +3,8 @@
 #include "gateway/api.h"
 
 #include <catch2/catch.hpp>
+#include <future>
+#include <thread>
 
 #include "gateway/openapi.h"
 #include "gateway/tests/fake_upstream.h"
@@ -28,7 +30,8 @@ std::string Token(const std::string& role, const std::string& id = "") {
 struct Fixture {
   ManualClock clock{kNow};
   testing::FakeUpstream upstream;
-  Api api{RouteTable::V1(), ApiOptions{kSecret, &clock}, &upstream, nullptr, nullptr, nullptr};
+  Api api{RouteTable::V1(), ApiOptions{kSecret, &clock, nullptr}, &upstream, nullptr, nullptr,
+          nullptr};
 
   HttpResponse Send(const std::string& method, const std::string& target, const std::string& body,
                     const std::string& token, std::map<std::string, std::string> headers = {}) {
@@ -282,6 +285,111 @@ TEST_CASE("an engineer acts on its own work orders only") {
   CHECK_THAT(f.upstream.last_request, Catch::Contains(R"("engineer_id":"E1")"));
   CHECK(f.Send("POST", "/v1/workorders/W1:reassign", R"({"engineerId":"E3"})", Token("engineer"))
             .status == 403);
+}
+
+TEST_CASE("POST /v1/product-notices: managers notify a model's owners, a create") {
+  Fixture f;
+  f.upstream.Answer(
+      "NotifyProductChange",
+      R"({"followups":[{"id":"F1","kind":"PRODUCT_NOTICE","status":"OPEN","customerId":"C1"}]})");
+  const std::string body = R"({"model":"BARRIER-X","change":"WITHDRAWN","detail":"use Y"})";
+  HttpResponse r = f.Send("POST", "/v1/product-notices", body, Token("manager"),
+                          {{"Idempotency-Key", "notice-7"}});
+  CHECK(r.status == 201);
+  CHECK_THAT(r.body, Catch::Contains(R"("kind":"PRODUCT_NOTICE")"));
+  CHECK(f.upstream.last_rpc == "NotifyProductChange");
+  CHECK_THAT(f.upstream.last_request, Catch::Contains(R"("model":"BARRIER-X")"));
+  CHECK_THAT(f.upstream.last_request, Catch::Contains(R"("change":"WITHDRAWN")"));
+  // The notice is named by the caller's Idempotency-Key: a retry finds it.
+  CHECK_THAT(f.upstream.last_request, Catch::Contains(R"("request_id":"manager-1:notice-7")"));
+  CHECK(f.Send("POST", "/v1/product-notices", body, Token("admin")).status == 201);
+  for (const char* role : {"care", "agent", "customer", "engineer", "dispatcher", "warehouse"}) {
+    INFO(role);
+    CHECK(f.Send("POST", "/v1/product-notices", body, Token(role)).status == 403);
+  }
+  const int calls = f.upstream.calls;
+  HttpResponse missing = f.Send("POST", "/v1/product-notices", "{}", Token("manager"));
+  CHECK(missing.status == 400);
+  CHECK_THAT(missing.body, Catch::Contains(R"("field":"model")"));
+  CHECK_THAT(missing.body, Catch::Contains(R"("field":"change")"));
+  CHECK(
+      f.Send("POST", "/v1/product-notices", R"({"model":"X","change":"MELTED"})", Token("manager"))
+          .status == 400);
+  CHECK(f.upstream.calls == calls);
+}
+
+// Answers later, from its own thread, as gRPC's callback API does.
+class LateUpstream : public testing::FakeUpstream {
+ public:
+  void CallAsync(const Route& route, const google::protobuf::Message& request, const Caller& caller,
+                 const std::string& request_id, Done done) override {
+    MessagePtr answer = NewMessage(route.rpc->output_type());
+    Status s = Call(route, request, *answer, caller, request_id);
+    threads.emplace_back([s, bytes = answer->SerializeAsString(), done = std::move(done)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      done(s, bytes);
+    });
+  }
+  ~LateUpstream() override {
+    for (auto& t : threads) t.join();
+  }
+  std::vector<std::thread> threads;
+};
+
+TEST_CASE("HandleAsync answers from the upstream's thread and blocks only on the pool") {
+  ManualClock clock{kNow};
+  LateUpstream upstream;
+  upstream.Answer("GetTicket", R"({"number":"26","customerId":"C1","status":"OPEN"})");
+  int pooled = 0;
+  std::vector<std::thread> pool;
+  ApiOptions options{kSecret, &clock, [&](std::function<void()> task) {
+                       ++pooled;
+                       pool.emplace_back(std::move(task));
+                     }};
+  Api api{RouteTable::V1(), options,
+          &upstream,        nullptr,
+          nullptr,          [](const HttpRequest&) { return HttpResponse::Text(200, "healthy"); }};
+  auto send = [&](const std::string& target, const std::string& token,
+                  const std::string& id) -> std::future<HttpResponse> {
+    HttpRequest r;
+    r.method = "GET";
+    r.target = target;
+    REQUIRE(ParseTarget(target, r.path, r.query).ok());
+    if (!token.empty()) r.headers.Add("Authorization", "Bearer " + token);
+    r.headers.Add("X-Request-Id", id);
+    auto answer = std::make_shared<std::promise<HttpResponse>>();
+    auto future = answer->get_future();
+    api.HandleAsync(std::move(r), HttpResponder([answer](HttpResponse resp) {
+                      answer->set_value(std::move(resp));
+                    }));
+    return future;
+  };
+  // A read by an agent: no pool, the answer comes from the upstream's thread.
+  auto agent = send("/v1/tickets/26", Token("agent"), "a-1");
+  REQUIRE(agent.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  HttpResponse a = agent.get();
+  CHECK(a.status == 200);
+  CHECK(a.headers.GetOr("X-Request-Id", "") == "a-1");
+  CHECK_THAT(a.body, Catch::Contains(R"("number":"26")"));
+  CHECK(pooled == 0);
+  // A customer's ticket history needs a probe call first: that runs on the pool.
+  upstream.Answer("GetTicketHistory", R"({"entries":[]})");
+  auto history = send("/v1/tickets/26/history", Token("customer"), "c-1");
+  REQUIRE(history.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(history.get().status == 200);
+  CHECK(pooled == 1);
+  // A customer reading someone else's ticket: 404 after the answer came back.
+  auto foreign = send("/v1/tickets/26", Token("customer", "C2"), "c-2");
+  REQUIRE(foreign.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(foreign.get().status == 404);
+  // Health and the like may block (readyz): on the pool too.
+  auto health = send("/healthz", "", "h-1");
+  REQUIRE(health.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  HttpResponse h = health.get();
+  CHECK(h.body == "healthy");
+  CHECK(h.headers.GetOr("X-Request-Id", "") == "h-1");
+  CHECK(pooled == 2);
+  for (auto& t : pool) t.join();
 }
 
 TEST_CASE("X-Request-Id is echoed when acceptable and replaced when not") {

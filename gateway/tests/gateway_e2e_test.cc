@@ -104,6 +104,15 @@ bool ServiceAnswered(int status) {
          status != 503 && status != 504;
 }
 
+// A top-level string field of a JSON answer ("" when absent).
+std::string JsonString(const std::string& json, const std::string& key) {
+  const std::string needle = "\"" + key + "\":\"";
+  const size_t at = json.find(needle);
+  if (at == std::string::npos) return "";
+  const size_t start = at + needle.size();
+  return json.substr(start, json.find('"', start) - start);
+}
+
 template <typename F>
 bool Eventually(F probe, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   auto end = std::chrono::steady_clock::now() + timeout;
@@ -223,16 +232,29 @@ TEST_CASE(
   };
   for (const auto& c : cases) {
     INFO(c.method << " " << c.target << " " << c.body.substr(0, 80));
-    HttpResult r = HttpRequest(port, c.method, c.target, c.body, admin);
+    auto headers = admin;
+    headers["X-Request-Id"] = "bad-input-1";
+    HttpResult r = HttpRequest(port, c.method, c.target, c.body, headers);
     CHECK(r.status == c.status);
     CHECK_THAT(r.body, Catch::Contains(c.expect));
     CHECK_THAT(r.body, Catch::Contains("\"message\":"));
+    // The HTTP server's own answers (413 here) too: the client's id, the
+    // spec's error body.
+    CHECK(r.header("x-request-id") == "bad-input-1");
+    CHECK_THAT(r.body, Catch::StartsWith("{\"error\":{\"code\":" + std::to_string(c.status)));
   }
-  // Garbage on the wire and an oversized header block.
-  CHECK_THAT(RawExchange(port, "\x16\x03\x01 hello\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));
-  CHECK_THAT(RawExchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                   std::string(64 * 1024, 'a') + "\r\n\r\n"),
-             Catch::StartsWith("HTTP/1.1 431"));
+  // Garbage on the wire and an oversized header block: answered by the HTTP
+  // server before any handler, still with a request id and the error body.
+  const std::string garbage = RawExchange(port, "\x16\x03\x01 hello\r\n\r\n");
+  CHECK_THAT(garbage, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(garbage, Catch::Contains("X-Request-Id: "));
+  CHECK_THAT(garbage, Catch::Contains(R"({"error":{"code":400,"status":"INVALID_ARGUMENT")"));
+  CHECK_THAT(garbage, Catch::Contains(R"("reason":"MALFORMED_REQUEST")"));
+  const std::string big = RawExchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                                std::string(64 * 1024, 'a') + "\r\n\r\n");
+  CHECK_THAT(big, Catch::StartsWith("HTTP/1.1 431"));
+  CHECK_THAT(big, Catch::Contains("X-Request-Id: "));
+  CHECK_THAT(big, Catch::Contains(R"("reason":"HEADERS_TOO_LARGE")"));
   // Still serving.
   CHECK(HttpGet(port, "/healthz").status == 200);
   CHECK(ServiceAnswered(HttpGet(port, "/v1/tickets/1", admin).status));
@@ -291,6 +313,79 @@ TEST_CASE("a create with an Idempotency-Key answers the same twice and 409 for a
   HttpResult unkeyed = HttpRequest(port, "POST", "/v1/customers", body, Bearer(Token("agent")));
   CHECK(unkeyed.status == 201);
   CHECK(unkeyed.body != first.body);
+}
+
+TEST_CASE("POST /v1/product-notices makes one PRODUCT_NOTICE followup per owning customer") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  INFO("gateway log:\n" << platform.Log("gateway"));
+  const auto agent = Bearer(Token("agent"));
+  const std::string model = "BARRIER-PN-" + std::to_string(::getpid());
+  // Followup learns who owns what from intake's ticket events: a customer
+  // with an asset of the model and a ticket on it.
+  HttpResult customer = HttpRequest(
+      port, "POST", "/v1/customers",
+      R"({"name":"Notice Ltd","contactName":"N","contactPhone":"+86 21 5555 0199","email":"n@example.com"})",
+      agent);
+  REQUIRE(customer.status == 201);
+  const std::string customer_id = JsonString(customer.body, "id");
+  HttpResult site = HttpRequest(
+      port, "POST", "/v1/customers/" + customer_id + "/sites",
+      R"({"name":"HQ","address":"1 Road","zone":"CITY","branch":"head-office","latitude":31.2,"longitude":121.5})",
+      agent);
+  REQUIRE(site.status == 201);
+  const std::string site_id = JsonString(site.body, "id");
+  const std::string serial = "SN-" + model;
+  HttpResult asset = HttpRequest(port, "POST", "/v1/assets",
+                                 R"({"serialNumber":")" + serial + R"(","model":")" + model +
+                                     R"(","category":"CONTROLLER","siteId":")" + site_id +
+                                     R"(","acceptedOn":"2026-01-05","warrantyMonths":24})",
+                                 agent);
+  INFO(asset.body);
+  REQUIRE(asset.status == 201);
+  HttpResult ticket = HttpRequest(
+      port, "POST", "/v1/tickets",
+      R"({"customerId":")" + customer_id + R"(","siteId":")" + site_id + R"(","assetSerial":")" +
+          serial +
+          R"(","kind":"FAULT","channel":"HOTLINE","contactName":"N","contactPhone":"+86 21 5555 0199","symptoms":"gate stuck","impact":"COMMON_DEVICE_DOWN","startedAt":"2026-11-21T07:00:00Z"})",
+      agent);
+  INFO(ticket.body);
+  REQUIRE(ticket.status == 201);
+
+  auto manager = Bearer(Token("manager"));
+  const std::string body = R"({"model":")" + model + R"(","change":"WITHDRAWN","detail":"use Y"})";
+  // Until followup has read the ticket event, a notice finds no owner and
+  // makes nothing; each try has its own key.
+  HttpResult notice;
+  int key = 0;
+  REQUIRE(Eventually([&] {
+    manager["Idempotency-Key"] = "notice-" + std::to_string(++key);
+    notice = HttpRequest(port, "POST", "/v1/product-notices", body, manager);
+    return notice.status != 201 || notice.body.find(customer_id) != std::string::npos;
+  }));
+  INFO(notice.body);
+  REQUIRE(notice.status == 201);
+  CHECK_THAT(notice.body, Catch::Contains(R"("kind":"PRODUCT_NOTICE")"));
+  // The same key again: the first answer, nothing new.
+  HttpResult again = HttpRequest(port, "POST", "/v1/product-notices", body, manager);
+  CHECK(again.status == 201);
+  CHECK(again.body == notice.body);
+  CHECK(again.header("idempotent-replayed") == "true");
+
+  HttpResult list = HttpGet(port, "/v1/followups?kind=PRODUCT_NOTICE&customerId=" + customer_id,
+                            Bearer(Token("care")));
+  INFO(list.body);
+  REQUIRE(list.status == 200);
+  size_t tasks = 0;
+  for (size_t at = list.body.find("\"kind\":\"PRODUCT_NOTICE\""); at != std::string::npos;
+       at = list.body.find("\"kind\":\"PRODUCT_NOTICE\"", at + 1)) {
+    ++tasks;
+  }
+  CHECK(tasks == 1);
+  CHECK_THAT(list.body, Catch::Contains(model + " withdrawn: use Y"));
+  // Care may read the tasks but not send notices.
+  CHECK(HttpRequest(port, "POST", "/v1/product-notices", body, Bearer(Token("care"))).status ==
+        403);
 }
 
 TEST_CASE("over the burst a client gets 429 with Retry-After") {

@@ -42,7 +42,7 @@ struct Fixture {
     limiter = std::make_unique<RateLimiter>(pool.get(), rate, burst);
     idempotency =
         std::make_unique<IdempotencyStore>(pool.get(), std::chrono::hours(24), seconds(15));
-    api = std::make_unique<Api>(RouteTable::V1(), ApiOptions{kSecret, nullptr}, &upstream,
+    api = std::make_unique<Api>(RouteTable::V1(), ApiOptions{kSecret, nullptr, nullptr}, &upstream,
                                 limiter.get(), idempotency.get(), nullptr);
   }
 

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <atomic>
+
 #include "services/common/runtime/json.h"
 
 namespace aftersales {
@@ -75,6 +77,44 @@ HttpResponse HttpResponse::Text(int status, std::string body, std::string conten
   r.headers.Set("Content-Type", std::move(content_type));
   r.body = std::move(body);
   return r;
+}
+
+struct HttpResponder::State {
+  explicit State(Sink s) : sink(std::move(s)) {}
+  ~State() {
+    if (!done.exchange(true) && sink) {
+      sink(JsonError(500, "INTERNAL", "INTERNAL_ERROR", "the server failed to handle the request"));
+    }
+  }
+  std::atomic<bool> done{false};
+  Sink sink;
+};
+
+HttpResponder::HttpResponder(Sink sink) : state_(std::make_shared<State>(std::move(sink))) {}
+
+void HttpResponder::operator()(HttpResponse response) const {
+  if (!state_ || state_->done.exchange(true)) {
+    return;
+  }
+  // Whatever the sink holds (the connection) goes with this call, not with
+  // the last copy of the responder, which a callback API may keep for longer.
+  Sink sink = std::move(state_->sink);
+  state_->sink = nullptr;
+  sink(std::move(response));
+}
+
+bool HttpResponder::answered() const { return !state_ || state_->done.load(); }
+
+std::string AcceptableRequestId(std::string_view header) {
+  if (header.empty() || header.size() > 128) {
+    return "";
+  }
+  for (char c : header) {
+    if (c < 0x21 || c > 0x7e) {
+      return "";
+    }
+  }
+  return std::string(header);
 }
 
 bool PercentDecode(std::string_view in, bool plus_as_space, std::string& out) {

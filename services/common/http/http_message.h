@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +72,37 @@ struct HttpResponse {
 // (on a gRPC call with a deadline). It should not throw; if it does, the
 // client gets a 500 and the server carries on.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Completes one request of an AsyncHttpHandler, from any thread, once: later
+// calls are ignored. Copies share the request, so that it can travel into a
+// callback API that wants a copyable function. If every copy is dropped
+// without a call, the client gets a 500 rather than a connection that hangs.
+class HttpResponder {
+ public:
+  using Sink = std::function<void(HttpResponse)>;
+  HttpResponder() = default;
+  explicit HttpResponder(Sink sink);
+
+  void operator()(HttpResponse response) const;
+  // True once called (or for an empty responder).
+  bool answered() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// Runs on the connection's I/O thread and must not block: it starts the work
+// (an asynchronous RPC, or a hand-off to its own pool for what blocks) and
+// returns; whoever finishes calls `respond`. Saves the two thread hops per
+// request that a blocking HttpHandler costs (I/O thread → worker → I/O
+// thread) and the worker parked for the length of the call.
+using AsyncHttpHandler = std::function<void(HttpRequest request, HttpResponder respond)>;
+
+// X-Request-Id as a client sent it when it is 1-128 visible ASCII characters
+// (what every answer echoes and the logs carry); else "" and the server makes
+// one up (NewUuid).
+std::string AcceptableRequestId(std::string_view header);
 
 // Splits a request-target into path and decoded query. Accepts origin-form
 // ("/a?b=c"), absolute-form ("http://host/a?b=c", which HTTP/1.1 servers must

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "services/common/runtime/log.h"
+#include "services/common/runtime/uuid.h"
 
 namespace aftersales {
 namespace {
@@ -84,9 +85,10 @@ class HttpServer::Impl {
  public:
   class Session;
 
-  Impl(HttpServerOptions options, HttpHandler handler)
+  Impl(HttpServerOptions options, HttpHandler handler, AsyncHttpHandler async_handler)
       : options_(std::move(options)),
         handler_(std::move(handler)),
+        async_handler_(std::move(async_handler)),
         ioc_(std::max(1, options_.io_threads)),
         acceptor_(asio::make_strand(ioc_)),
         accept_retry_(acceptor_.get_executor()) {}
@@ -98,6 +100,9 @@ class HttpServer::Impl {
     if (workers_) {
       workers_->join();
     }
+    // Same for asynchronous ones: their responders post to ioc_.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return pending_ == 0; });
   }
 
   Status Start();
@@ -113,6 +118,13 @@ class HttpServer::Impl {
   bool stopping() const { return stopping_.load(); }
   asio::thread_pool& workers() { return *workers_; }
   HttpResponse Invoke(const HttpRequest& request) noexcept;
+  bool is_async() const { return static_cast<bool>(async_handler_); }
+  // On the connection's strand; `respond` is called once, from anywhere.
+  void InvokeAsync(HttpRequest request, HttpResponder respond) noexcept;
+  // Counts asynchronous requests whose responder has not answered yet, so
+  // that ~Impl outlives every responder that may still post to ioc_.
+  void BeginAsync();
+  void EndAsync();
   bool Register(const std::shared_ptr<Session>& session, uint64_t& id);
   void Unregister(uint64_t id);
 
@@ -122,6 +134,7 @@ class HttpServer::Impl {
 
   const HttpServerOptions options_;
   const HttpHandler handler_;
+  const AsyncHttpHandler async_handler_;
 
   // Declared before ioc_: sessions destroyed with the io_context still
   // unregister here.
@@ -129,6 +142,7 @@ class HttpServer::Impl {
   std::condition_variable cv_;
   std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;
   uint64_t next_session_id_ = 1;
+  int pending_ = 0;
   std::atomic<bool> stopping_{false};
 
   std::atomic<bool> started_{false};
@@ -217,6 +231,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     state_ = State::kReading;
     is_head_ = false;
+    request_id_.clear();
     version_ = 11;
     parser_.emplace();
     parser_->header_limit(
@@ -271,6 +286,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void OnReadError(beast::error_code ec) {
     const auto& o = server_->options();
+    // Whatever of the header was parsed: a client's id is echoed even on an
+    // error answer when it got that far.
+    if (parser_) {
+      request_id_ = AcceptableRequestId(Sv(parser_->get()["X-Request-Id"]));
+    }
     if (ec == http::error::body_limit) {
       return RespondAndClose(
           JsonError(413, "INVALID_ARGUMENT", "PAYLOAD_TOO_LARGE",
@@ -305,8 +325,24 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       request.headers.Add(std::string(Sv(field.name_string())), std::string(Sv(field.value())));
     }
     request.body = std::move(msg.body());
+    request_id_ = AcceptableRequestId(request.headers.GetOr("X-Request-Id", ""));
     if (Status s = ParseTarget(request.target, request.path, request.query); !s.ok()) {
       return Respond(ErrorResponse(s), /*close=*/false);
+    }
+
+    if (server_->is_async()) {
+      server_->BeginAsync();
+      HttpResponder respond([self = shared_from_this()](HttpResponse response) mutable {
+        Impl* server = self->server_;
+        const auto executor = self->executor();
+        // The session moves into the posted closure: nothing here refers to
+        // it once EndAsync lets ~Impl go ahead.
+        asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+          self->Respond(std::move(response), /*close=*/false);
+        });
+        server->EndAsync();
+      });
+      return server_->InvokeAsync(std::move(request), std::move(respond));
     }
 
     asio::post(server_->workers(), [self = shared_from_this(), request = std::move(request)] {
@@ -331,6 +367,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (r.status < 200 || r.status > 599) {
       log::Error("http handler returned an invalid status", {{"status", r.status}});
       r = InternalError();
+    }
+    // Every answer carries one, the server's own error answers included: the
+    // client's when acceptable, else a new one.
+    if (!r.headers.Has("X-Request-Id")) {
+      r.headers.Set("X-Request-Id", request_id_.empty() ? NewUuid() : request_id_);
     }
     auto res = std::make_unique<http::response<http::string_body>>();
     res->version(version_ == 10 ? 10 : 11);
@@ -416,6 +457,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<http::response<http::empty_body>> continue_;
   std::string remote_address_;
   int remote_port_ = 0;
+  std::string request_id_;  // the client's acceptable X-Request-Id, or ""
   State state_ = State::kIdle;
   bool first_request_ = true;
   bool keep_alive_ = false;
@@ -440,7 +482,8 @@ Status HttpServer::Impl::Start() {
   v.Check(o.read_timeout.count() > 0, "read_timeout", "must be positive");
   v.Check(o.idle_timeout.count() > 0, "idle_timeout", "must be positive");
   v.Check(o.write_timeout.count() > 0, "write_timeout", "must be positive");
-  v.Check(static_cast<bool>(handler_), "handler", "must be set");
+  v.Check(static_cast<bool>(handler_) || static_cast<bool>(async_handler_), "handler",
+          "must be set");
   if (!v.ok()) {
     return v.ToStatus("INVALID_HTTP_OPTIONS");
   }
@@ -474,7 +517,9 @@ Status HttpServer::Impl::Start() {
   }
   port_ = acceptor_.local_endpoint(ec).port();
 
-  workers_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(o.worker_threads));
+  if (!async_handler_) {
+    workers_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(o.worker_threads));
+  }
   work_guard_.emplace(ioc_.get_executor());
   DoAccept();  // no I/O thread runs yet, so this is still single-threaded
   for (int i = 0; i < o.io_threads; ++i) {
@@ -549,6 +594,29 @@ HttpResponse HttpServer::Impl::Invoke(const HttpRequest& request) noexcept {
   return InternalError();
 }
 
+void HttpServer::Impl::InvokeAsync(HttpRequest request, HttpResponder respond) noexcept {
+  try {
+    async_handler_(std::move(request), respond);
+    return;
+  } catch (const std::exception& e) {
+    log::Error("http handler threw", {{"error", e.what()}});
+  } catch (...) {
+    log::Error("http handler threw");
+  }
+  respond(InternalError());  // ignored if the handler answered before it threw
+}
+
+void HttpServer::Impl::BeginAsync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++pending_;
+}
+
+void HttpServer::Impl::EndAsync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --pending_;
+  cv_.notify_all();
+}
+
 void HttpServer::Impl::Shutdown(std::chrono::milliseconds grace) {
   if (!started_.load() || stopped_.exchange(true)) {
     return;
@@ -589,7 +657,9 @@ void HttpServer::Impl::Shutdown(std::chrono::milliseconds grace) {
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), nullptr)) {}
+HttpServer::HttpServer(HttpServerOptions options, AsyncHttpHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), nullptr, std::move(handler))) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port(); }

@@ -12,6 +12,7 @@
 
 #include "services/common/http/http_router.h"
 #include "services/common/http/tests/test_client.h"
+#include "services/common/runtime/uuid.h"
 
 namespace aftersales {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 using std::chrono::milliseconds;
 using testing::Get;
 using testing::Post;
+using testing::RawResponse;
 using testing::TestClient;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -53,6 +55,13 @@ HttpResponse Echo(const HttpRequest& r) {
 struct Server {
   explicit Server(HttpServerOptions options, HttpHandler handler = Echo)
       : server(std::move(options), std::move(handler)) {
+    Started();
+  }
+  Server(HttpServerOptions options, AsyncHttpHandler handler)
+      : server(std::move(options), std::move(handler)) {
+    Started();
+  }
+  void Started() {
     const Status s = server.Start();
     INFO(s.ToString());
     REQUIRE(s.ok());
@@ -370,6 +379,183 @@ TEST_CASE("Handler headers are sanitised and framing stays the server's", "[http
   CHECK(r->Header("set-cookie").empty());
   CHECK(r->Header("content-length") == "2");
   CHECK(r->body == "{}");
+}
+
+TEST_CASE("The server's own error answers carry X-Request-Id and the http-api error body",
+          "[http_server]") {
+  Server s({.header_limit = 1024, .body_limit = 64}, [](const HttpRequest& r) -> HttpResponse {
+    if (r.path == "/throw") throw std::runtime_error("boom");
+    return HttpResponse::Text(200, "fine");
+  });
+  const auto check_error = [](const RawResponse& r, int status, const std::string& reason) {
+    CHECK(r.status == status);
+    CHECK(r.Header("content-type") == "application/json");
+    CHECK(r.body.rfind(R"({"error":{"code":)" + std::to_string(status) + R"(,"status":")", 0) == 0);
+    CHECK(r.body.find(R"("reason":")" + reason + "\"") != std::string::npos);
+    CHECK(r.body.find(R"("message":")") != std::string::npos);
+  };
+  {
+    // A body too large: the header was read, so the client's id comes back.
+    TestClient c(s.port());
+    const auto r = c.RoundTrip(Post("/big", std::string(100, 'a'), "X-Request-Id: big-1\r\n"));
+    REQUIRE(r);
+    check_error(*r, 413, "PAYLOAD_TOO_LARGE");
+    CHECK(r->Header("x-request-id") == "big-1");
+  }
+  {
+    // Headers too large before the id came: a fresh one.
+    TestClient c(s.port());
+    const auto r =
+        c.RoundTrip(Get("/", "X-Big: " + std::string(2048, 'h') + "\r\nX-Request-Id: mine\r\n"));
+    REQUIRE(r);
+    check_error(*r, 431, "HEADERS_TOO_LARGE");
+    CHECK(IsUuid(r->Header("x-request-id")));
+  }
+  {
+    TestClient c(s.port());
+    const auto r = c.RoundTrip("HELLO THERE\r\n\r\n");
+    REQUIRE(r);
+    check_error(*r, 400, "MALFORMED_REQUEST");
+    CHECK(IsUuid(r->Header("x-request-id")));
+  }
+  TestClient c(s.port());
+  const auto bad_query = c.RoundTrip(Get("/x?a=%zz", "X-Request-Id: q-1\r\n"));
+  REQUIRE(bad_query);
+  check_error(*bad_query, 400, "MALFORMED_QUERY");
+  CHECK(bad_query->Header("x-request-id") == "q-1");
+  const auto thrown = c.RoundTrip(Get("/throw", "X-Request-Id: t-1\r\n"));
+  REQUIRE(thrown);
+  check_error(*thrown, 500, "INTERNAL_ERROR");
+  CHECK(thrown->Header("x-request-id") == "t-1");
+  // An unacceptable id (a space in it) is replaced, and a handler's answer
+  // gets one too.
+  const auto fine = c.RoundTrip(Get("/fine", "X-Request-Id: has space\r\n"));
+  REQUIRE(fine);
+  CHECK(fine->status == 200);
+  CHECK(IsUuid(fine->Header("x-request-id")));
+}
+
+TEST_CASE("A handler's own X-Request-Id is kept", "[http_server]") {
+  Server s({}, [](const HttpRequest&) {
+    HttpResponse r = HttpResponse::Text(200, "ok");
+    r.headers.Set("X-Request-Id", "from-handler");
+    return r;
+  });
+  TestClient c(s.port());
+  const auto r = c.RoundTrip(Get("/", "X-Request-Id: from-client\r\n"));
+  REQUIRE(r);
+  CHECK(r->Header("x-request-id") == "from-handler");
+}
+
+// An asynchronous handler that parks its responders until the test releases
+// them from another thread, as a gRPC completion would.
+struct Parked {
+  std::mutex mu;
+  std::vector<std::pair<std::string, HttpResponder>> waiting;
+  Gate arrived;
+  size_t expected = 1;
+
+  AsyncHttpHandler Handler() {
+    return [this](HttpRequest r, HttpResponder respond) {
+      if (r.path == "/now") return respond(HttpResponse::Text(200, "now"));
+      if (r.path == "/drop") return;  // the responder dies unanswered
+      if (r.path == "/throw") throw std::runtime_error("boom");
+      std::lock_guard<std::mutex> lock(mu);
+      waiting.emplace_back(r.path, std::move(respond));
+      if (waiting.size() >= expected) arrived.Open();
+    };
+  }
+  void ReleaseAll() {
+    std::vector<std::pair<std::string, HttpResponder>> all;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      all.swap(waiting);
+    }
+    std::thread([all = std::move(all)] {
+      for (const auto& [path, respond] : all) {
+        respond(HttpResponse::Text(200, "late " + path));
+        respond(HttpResponse::Text(500, "a second answer is ignored"));
+      }
+    }).join();
+  }
+};
+
+TEST_CASE("An async handler answers from another thread and never holds the I/O thread",
+          "[http_server]") {
+  Parked parked;
+  parked.expected = 3;
+  // One I/O thread and no workers: three requests in flight at once only
+  // work if none of them holds a thread while it waits.
+  Server s({.io_threads = 1}, parked.Handler());
+  TestClient a(s.port());
+  TestClient b(s.port());
+  TestClient c(s.port());
+  REQUIRE(a.Send(Get("/a")));
+  REQUIRE(b.Send(Get("/b")));
+  REQUIRE(c.Send(Get("/c", "X-Request-Id: c-1\r\n")));
+  REQUIRE(parked.arrived.Wait());
+  TestClient quick(s.port());
+  const auto now = quick.RoundTrip(Get("/now"));
+  REQUIRE(now);
+  CHECK(now->body == "now");
+  parked.ReleaseAll();
+  const auto ra = a.ReadResponse();
+  const auto rc = c.ReadResponse();
+  REQUIRE(ra);
+  REQUIRE(rc);
+  CHECK(ra->body == "late /a");
+  CHECK(rc->body == "late /c");
+  CHECK(rc->Header("x-request-id") == "c-1");
+  const auto rb = b.ReadResponse();
+  REQUIRE(rb);
+  CHECK(rb->body == "late /b");
+  // Keep-alive goes on after an asynchronous answer.
+  const auto again = a.RoundTrip(Get("/now"));
+  REQUIRE(again);
+  CHECK(again->body == "now");
+
+  // A dropped responder or a throwing handler is a 500, not a hung connection.
+  for (const char* path : {"/drop", "/throw"}) {
+    const auto r = b.RoundTrip(Get(path));
+    REQUIRE(r);
+    CHECK(r->status == 500);
+    CHECK(r->body.find(R"("reason":"INTERNAL_ERROR")") != std::string::npos);
+  }
+}
+
+TEST_CASE("Graceful shutdown waits for an async request in flight", "[http_server]") {
+  Parked parked;
+  auto server = std::make_unique<HttpServer>(HttpServerOptions{}, parked.Handler());
+  REQUIRE(server->Start().ok());
+  TestClient c(server->port());
+  REQUIRE(c.Send(Get("/slow")));
+  REQUIRE(parked.arrived.Wait());
+  auto shutdown = std::async(std::launch::async, [&] { server->Shutdown(milliseconds(5000)); });
+  std::this_thread::sleep_for(milliseconds(100));
+  CHECK(shutdown.wait_for(milliseconds(0)) == std::future_status::timeout);
+  parked.ReleaseAll();
+  const auto r = c.ReadResponse();
+  REQUIRE(r);
+  CHECK(r->body == "late /slow");
+  CHECK(r->Header("connection") == "close");
+  REQUIRE(shutdown.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+
+  // Past the grace period the connection is cut; a responder called later
+  // is harmless and the destructor waits for it.
+  Parked stuck_handler;
+  auto second = std::make_unique<HttpServer>(HttpServerOptions{}, stuck_handler.Handler());
+  REQUIRE(second->Start().ok());
+  TestClient stuck(second->port());
+  REQUIRE(stuck.Send(Get("/stuck")));
+  REQUIRE(stuck_handler.arrived.Wait());
+  second->Shutdown(milliseconds(100));
+  CHECK(stuck.WaitForClose());
+  auto late = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    stuck_handler.ReleaseAll();
+  });
+  second.reset();
+  late.get();
 }
 
 TEST_CASE("Start reports bad options and busy ports", "[http_server]") {
