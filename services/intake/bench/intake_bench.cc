@@ -4,6 +4,12 @@
 // asserts nothing.
 //
 //   intake-bench [--seconds S] [--clients C] [--channels K] [--rounds R] [--tickets N]
+//                [--echo 0] [--create 0] [--batch 0]
+// --echo 0 / --create 0 run one side only (to profile it with perf); --batch 0
+// serves CreateTicket without the batch writer (each call its own script).
+// Besides throughput and latency it prints CPU per call (this process: client
+// and servers; redis-server: per ticket, and the script's own share), which
+// moves far less with the neighbours' load than throughput does.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include "aftersales/intake/v1/intake.grpc.pb.h"
 #include "services/common/clock.h"
@@ -56,6 +64,9 @@ struct Options {
   int channels = 4;
   int tickets = 10000;
   int rounds = 3;
+  bool echo = true;   // --echo 0: CreateTicket only (for profiling)
+  bool batch = true;  // --batch 0: each call writes its own ticket
+  bool create = true;  // --create 0: echo only (for profiling)
 };
 
 struct Figures {
@@ -64,7 +75,16 @@ struct Figures {
   double p99_ms = 0;
   int64_t calls = 0;
   int64_t errors = 0;
+  double cpu_us_per_call = 0;  // this process (server and client) per call
 };
+
+// CPU seconds (user + sys) this process has used so far.
+double ProcessCpu() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -114,8 +134,10 @@ Figures Drive(int port, const Options& o, const v1::CreateTicketRequest& request
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // warm-up
   measuring.store(true);
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ProcessCpu();
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   measuring.store(false);
+  const double cpu = ProcessCpu() - cpu_start;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stop.store(true);
@@ -128,13 +150,16 @@ Figures Drive(int port, const Options& o, const v1::CreateTicketRequest& request
   f.throughput = static_cast<double>(all.size()) / elapsed;
   f.p50_ms = Percentile(all, 0.50);
   f.p99_ms = Percentile(all, 0.99);
+  f.cpu_us_per_call = all.empty() ? 0.0 : 1e6 * cpu / static_cast<double>(all.size());
   return f;
 }
 
 void Print(const char* name, const Figures& f) {
-  std::printf("%-14s %10.0f calls/s   p50 %7.3f ms   p99 %7.3f ms   (%lld calls, %lld errors)\n",
-              name, f.throughput, f.p50_ms, f.p99_ms, static_cast<long long>(f.calls),
-              static_cast<long long>(f.errors));
+  std::printf(
+      "%-14s %10.0f calls/s   p50 %7.3f ms   p99 %7.3f ms   (%lld calls, %lld errors, "
+      "%.0f us CPU per call in the bench process)\n",
+      name, f.throughput, f.p50_ms, f.p99_ms, static_cast<long long>(f.calls),
+      static_cast<long long>(f.errors), f.cpu_us_per_call);
 }
 
 // Redis' own CPU seconds so far (user + sys): how much of a call is Redis'.
@@ -150,14 +175,23 @@ double RedisCpu(redis::RedisPool& pool) {
   return total;
 }
 
-// How many EVALSHA calls Redis has run so far.
-int64_t ScriptRuns(redis::RedisPool& pool) {
+// EVALSHA calls Redis has run so far and the microseconds they took
+// (INFO commandstats: the scripts' own time, without reading the commands).
+struct ScriptStats {
+  int64_t calls = 0;
+  int64_t usec = 0;
+};
+ScriptStats Scripts(redis::RedisPool& pool) {
+  ScriptStats out;
   auto info = pool.Command({"INFO", "commandstats"});
-  if (!info.ok()) return 0;
+  if (!info.ok()) return out;
   const std::string text = info->string();
   const auto at = text.find("cmdstat_evalsha:calls=");
-  if (at == std::string::npos) return 0;
-  return std::atoll(text.c_str() + at + std::strlen("cmdstat_evalsha:calls="));
+  if (at == std::string::npos) return out;
+  out.calls = std::atoll(text.c_str() + at + std::strlen("cmdstat_evalsha:calls="));
+  const auto usec = text.find("usec=", at);
+  if (usec != std::string::npos) out.usec = std::atoll(text.c_str() + usec + std::strlen("usec="));
+  return out;
 }
 
 int64_t UsedMemory(redis::RedisPool& pool) {
@@ -192,7 +226,7 @@ int Run(const Options& o) {
   IntakeStore store(*pool);
   TicketDesk desk(store, clock);
   BatchTicketWriter writer(store);
-  IntakeService intake(desk, &writer);
+  IntakeService intake(desk, o.batch ? &writer : nullptr);
   EchoService echo;
   grpcx::GrpcServer intake_server({}, {{v1::IntakeService::service_full_name(), &intake}});
   grpcx::GrpcServer echo_server({}, {{v1::IntakeService::service_full_name(), &echo}});
@@ -236,34 +270,62 @@ int Run(const Options& o) {
   report.set_symptoms("出口道闸不抬杆，地感线圈无反应");
   report.set_impact(v1::COMMON_DEVICE_DOWN);
 
+  {
+    // What each answers: the baseline's ticket is a shell of the real one.
+    auto echo_stub = v1::IntakeService::NewStub(
+        grpcx::MakeChannel("127.0.0.1:" + std::to_string(echo_server.port())));
+    const auto real = MustCall<v1::CreateTicketRequest, v1::Ticket>(*setup, &Stub::CreateTicket,
+                                                                     report);
+    const auto shell = MustCall<v1::CreateTicketRequest, v1::Ticket>(
+        *echo_stub, &Stub::CreateTicket, report);
+    std::printf("request %zu bytes; response: CreateTicket %zu bytes, echo %zu bytes\n",
+                report.ByteSizeLong(), real.ByteSizeLong(), shell.ByteSizeLong());
+  }
   std::printf(
       "CreateTicket over gRPC: %d clients on %d channels, %d rounds of %d s each, "
       "echo and CreateTicket alternating, same client for both\n",
       o.clients, o.channels, o.rounds, o.seconds);
   // Alternating rounds: a neighbour's load that comes and goes hits both.
-  std::vector<double> ratios;
+  std::vector<double> ratios, cpu_ratios;
   for (int round = 1; round <= o.rounds; ++round) {
-    const Figures e = Drive(echo_server.port(), o, report);
+    const Figures e = o.echo ? Drive(echo_server.port(), o, report) : Figures{};
     const double cpu_before = RedisCpu(*pool);
-    const int64_t runs_before = ScriptRuns(*pool);
+    const ScriptStats scripts_before = Scripts(*pool);
     const int64_t tickets_before =
         pool->Command({"ZCARD", keys::TicketsAll()})->integer().value_or(0);
-    const Figures c = Drive(intake_server.port(), o, report);
+    const Figures c = o.create ? Drive(intake_server.port(), o, report) : Figures{};
     const double redis_cpu = RedisCpu(*pool) - cpu_before;
-    const int64_t runs = ScriptRuns(*pool) - runs_before;
+    const ScriptStats scripts_after = Scripts(*pool);
+    const int64_t runs = scripts_after.calls - scripts_before.calls;
+    const int64_t script_usec = scripts_after.usec - scripts_before.usec;
     const int64_t written =
         pool->Command({"ZCARD", keys::TicketsAll()})->integer().value_or(0) - tickets_before;
     std::printf("round %d\n", round);
     Print("  echo", e);
     Print("  CreateTicket", c);
-    std::printf("  redis-server CPU %.2f s (%.0f us per ticket), %.1f tickets per script run\n",
-                redis_cpu, written > 0 ? 1e6 * redis_cpu / static_cast<double>(written) : 0.0,
-                runs > 0 ? static_cast<double>(written) / static_cast<double>(runs) : 0.0);
+    std::printf(
+        "  redis-server CPU %.2f s (%.0f us per ticket, of which the script %.0f us), %.1f "
+        "tickets per script run\n",
+        redis_cpu, written > 0 ? 1e6 * redis_cpu / static_cast<double>(written) : 0.0,
+        written > 0 ? static_cast<double>(script_usec) / static_cast<double>(written) : 0.0,
+        runs > 0 ? static_cast<double>(written) / static_cast<double>(runs) : 0.0);
     const double ratio = e.throughput > 0 ? 100.0 * c.throughput / e.throughput : 0.0;
     std::printf("  ratio CreateTicket/echo: throughput %.1f%%, p50 x%.2f, p99 x%.2f\n", ratio,
                 e.p50_ms > 0 ? c.p50_ms / e.p50_ms : 0.0, e.p99_ms > 0 ? c.p99_ms / e.p99_ms : 0.0);
     ratios.push_back(ratio);
+    // The machine is CPU-bound (two cores for the client, the server and
+    // Redis), so CPU per call predicts the throughput ratio a quiet machine
+    // would show; unlike throughput it barely moves with a neighbour's load.
+    const double redis_us = written > 0 ? 1e6 * redis_cpu / static_cast<double>(written) : 0.0;
+    const double cpu_ratio =
+        c.calls > 0 ? 100.0 * e.cpu_us_per_call / (c.cpu_us_per_call + redis_us) : 0.0;
+    std::printf("  CPU per call: echo %.0f us, CreateTicket %.0f + %.0f (redis) us: ratio %.1f%%\n",
+                e.cpu_us_per_call, c.cpu_us_per_call, redis_us, cpu_ratio);
+    cpu_ratios.push_back(cpu_ratio);
   }
+  std::sort(cpu_ratios.begin(), cpu_ratios.end());
+  std::printf("median CPU-per-call ratio over %d rounds: %.1f%%\n", o.rounds,
+              cpu_ratios[cpu_ratios.size() / 2]);
   std::sort(ratios.begin(), ratios.end());
   std::printf("median throughput ratio over %d rounds: %.1f%% (target >= 60%%)\n", o.rounds,
               ratios[ratios.size() / 2]);
@@ -335,7 +397,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    if (value <= 0) {
+    if (value < 0 || (value == 0 && flag != "--echo" && flag != "--batch" &&
+                        flag != "--create")) {
       std::fprintf(stderr, "%s needs a positive number\n", flag.c_str());
       return 2;
     }
@@ -349,6 +412,12 @@ int main(int argc, char** argv) {
       o.tickets = value;
     else if (flag == "--rounds")
       o.rounds = value;
+    else if (flag == "--echo")
+      o.echo = value != 0;
+    else if (flag == "--batch")
+      o.batch = value != 0;
+    else if (flag == "--create")
+      o.create = value != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

@@ -214,9 +214,9 @@ DeadlineClock* Ticket::mutable_clock(ClockKind kind) {
   return const_cast<DeadlineClock*>(std::as_const(*this).clock(kind));
 }
 
-std::optional<TimePoint> Ticket::NextClockEvent() const {
+std::optional<TimePoint> Ticket::NextClockEvent(const TicketRecord& record) {
   std::optional<TimePoint> next;
-  for (const auto& c : record_.clocks) {
+  for (const auto& c : record.clocks) {
     if (c.state != ClockState::kRunning && c.state != ClockState::kWarned) continue;
     const TimePoint t = c.warned ? c.due : c.warn_at;
     if (!next || t < *next) next = t;

@@ -182,7 +182,9 @@ class Ticket {
   // The latest clock of a kind, if one was ever started.
   const DeadlineClock* clock(ClockKind kind) const;
   // Earliest warn_at/due among running clocks: when the sweeper must look again.
-  std::optional<TimePoint> NextClockEvent() const;
+  std::optional<TimePoint> NextClockEvent() const { return NextClockEvent(record_); }
+  // The same for a stored record, without restoring a ticket (a copy) first.
+  static std::optional<TimePoint> NextClockEvent(const TicketRecord& record);
 
   // Every step: actor non-empty (INVALID_ARGUMENT "ACTOR_REQUIRED"), `at` not
   // before the last history entry (INVALID_ARGUMENT "TIME_BEFORE_LAST_CHANGE"),

@@ -282,7 +282,7 @@ Result<std::vector<Result<TicketWriteResult>>> IntakeStore::WriteTickets(
     const std::string old_status = write->previous_status.empty() ? status : write->previous_status;
     const std::string old_severity =
         write->previous_severity.empty() ? severity : write->previous_severity;
-    const std::optional<TimePoint> next = Ticket::Restore(r).NextClockEvent();
+    const std::optional<TimePoint> next = Ticket::NextClockEvent(r);
     for (std::string& k : std::vector<std::string>{
              keys::Ticket(number), keys::Events(), RequestKey(write->request_id),
              keys::ClockSchedule(), keys::TicketsAll(),

@@ -127,6 +127,61 @@ TEST_CASE("a retried create with the same request id makes one ticket") {
         std::vector<std::string>{"TicketReported", "TicketReported", "TicketResponded"});
 }
 
+TEST_CASE("concurrent reports sharing script runs each get their ticket, index entries and event") {
+  IntakeFixture f;
+  const auto a = f.MakeInstallBase("SN-A");
+  const auto b = f.MakeInstallBase("SN-B");
+  // Two customers and two severities, so that one batch writes several
+  // entries into several indexes at once.
+  auto report_a = f.FaultReport(a);
+  auto report_b = f.FaultReport(b);
+  report_b.set_impact(v1::RARE_DEVICE_DOWN);
+  constexpr int kThreads = 16, kEach = 8;
+  std::vector<std::vector<std::string>> numbers(kThreads);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kThreads; ++i) {
+    callers.emplace_back([&, i] {
+      for (int n = 0; n < kEach; ++n) {
+        v1::Ticket t;
+        if (f.Call(&Stub::CreateTicket, i % 2 == 0 ? report_a : report_b, &t).ok()) {
+          numbers[static_cast<size_t>(i)].push_back(t.number());
+        }
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  std::set<std::string> all;
+  for (const auto& mine : numbers) all.insert(mine.begin(), mine.end());
+  constexpr int kTotal = kThreads * kEach;
+  CHECK(all.size() == kTotal);
+  auto count = [&](const std::string& key) {
+    return f.pool_->Command({"ZCARD", key})->integer().value_or(-1);
+  };
+  CHECK(count(keys::TicketsAll()) == kTotal);
+  CHECK(count(keys::TicketsByStatus("OPEN")) == kTotal);
+  CHECK(count(keys::TicketsByCustomer(a.customer_id)) == kTotal / 2);
+  CHECK(count(keys::TicketsByCustomer(b.customer_id)) == kTotal / 2);
+  CHECK(count(keys::TicketsBySeverity("EMERGENCY")) == kTotal / 2);
+  CHECK(count(keys::TicketsBySeverity("MINOR")) == kTotal / 2);
+  CHECK(count(keys::ClockSchedule()) == kTotal);
+  std::set<std::string> announced;
+  for (const auto& e : f.Events()) {
+    if (e.type == ev::TicketReported::descriptor()->full_name()) announced.insert(e.aggregate_id);
+  }
+  CHECK(announced == all);
+  // Each reads back as its own ticket, listed under its own customer.
+  v1::ListTicketsRequest list;
+  list.set_customer_id(b.customer_id);
+  list.set_page_size(500);
+  v1::ListTicketsResponse listed;
+  REQUIRE(f.Call(&Stub::ListTickets, list, &listed).ok());
+  CHECK(listed.tickets_size() == kTotal / 2);
+  for (const auto& t : listed.tickets()) {
+    CHECK(t.customer_id() == b.customer_id);
+    CHECK(t.severity() == pb::MINOR);
+  }
+}
+
 TEST_CASE("bad input is INVALID_ARGUMENT naming each field and writes nothing") {
   IntakeFixture f;
   auto base = f.MakeInstallBase();

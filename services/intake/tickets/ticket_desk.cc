@@ -316,7 +316,8 @@ void TicketDesk::CreateAsync(NewTicket report, const Caller& caller, const std::
   writer.Submit(stored, std::move(write),
                 [this, stored, caller, done = std::move(done)](Result<TicketWriteResult> written) {
                   if (!written.ok()) return done(written.status());
-                  done(Created(*stored, *written, caller));
+                  // The write is over: nothing reads the queued ticket any more.
+                  done(Created(std::move(*stored), *written, caller));
                 });
 }
 
