@@ -11,6 +11,7 @@ const PROCESSES = ['gateway', ...SERVICES];
 export const ARCHITECTURE_CALLS = [
   ...SERVICES.map((s) => ({ from: 'gateway', to: s, port: 'grpc', why: 'client commands' })),
   { from: 'dispatch', to: 'inventory', port: 'grpc', why: 'dispatch reserves parts' },
+  { from: 'dispatch', to: 'intake', port: 'grpc', why: 'dispatch reads the site and asset of a maintenance visit' },
   ...[...PROCESSES, 'aftersalesctl'].map((p) => ({ from: p, to: 'redis', port: 'redis', why: 'state and events' })),
   { from: 'ns:ingress-nginx', to: 'gateway', port: 'http', why: 'public API through the ingress controller' },
   ...SERVICES.map((s) => ({ from: 'ns:monitoring', to: s, port: 'metrics', why: 'Prometheus scrape' })),

@@ -1,6 +1,6 @@
-// The dispatch service process: the gRPC API, the consumer of intake's
-// events, the escalation watchdog (which also re-plans the waiting queue),
-// and trimming of dispatch's own stream.
+// The dispatch service process: the gRPC API, the consumers of intake's
+// events and of followup's (maintenance visits), the escalation watchdog (which also re-plans the
+// waiting queue), and trimming of dispatch's own stream.
 #include <unistd.h>
 
 #include <thread>
@@ -13,6 +13,7 @@
 #include "services/common/runtime/log.h"
 #include "services/common/streams/trim.h"
 #include "services/dispatch/desk/dispatch_desk.h"
+#include "services/dispatch/events/followup_events.h"
 #include "services/dispatch/events/intake_events.h"
 #include "services/dispatch/rpc/dispatch_service.h"
 #include "services/dispatch/storage/keys.h"
@@ -44,11 +45,20 @@ int main() {
   static const Clock& clock = ServiceClock();  // a test clock in test mode only
   std::unique_ptr<DispatchDesk> desk;
   streams::ConsumerPtr intake_consumer;
+  std::unique_ptr<IntakeInstallBase> install_base;
+  streams::ConsumerPtr followup_consumer;
 
   return RunService({"dispatch", 50052, 9102}, [&](ServiceHost& host) -> Result<ServiceParts> {
     EnvConfig& env = host.env();
     // host:port, or "ipv4:a:p1,b:p2" to spread calls over several replicas.
     const std::string inventory_addr = env.String("AFTERSALES_INVENTORY_ADDR", "127.0.0.1:50053");
+    // Sites and assets for maintenance visits.
+    const std::string intake_addr = env.String("AFTERSALES_INTAKE_ADDR", "127.0.0.1:50051");
+    const auto intake_deadline =
+        env.Duration("AFTERSALES_DISPATCH_INTAKE_DEADLINE", std::chrono::seconds(3),
+                     std::chrono::milliseconds(50), std::chrono::minutes(1));
+    // "PK-=parking,AC-=access,*=parking": product line by asset model.
+    const std::string maintenance_skills = env.String("AFTERSALES_DISPATCH_MAINTENANCE_SKILLS", "");
     const auto watchdog_every =
         env.Duration("AFTERSALES_DISPATCH_WATCHDOG_INTERVAL", std::chrono::seconds(1),
                      std::chrono::milliseconds(10), std::chrono::minutes(10));
@@ -62,9 +72,16 @@ int main() {
     if (Status s = grpcx::ValidateAddress(inventory_addr, "AFTERSALES_INVENTORY_ADDR"); !s.ok()) {
       return InvalidArgument("INVALID_CONFIG", s.message());
     }
+    if (Status s = grpcx::ValidateAddress(intake_addr, "AFTERSALES_INTAKE_ADDR"); !s.ok()) {
+      return InvalidArgument("INVALID_CONFIG", s.message());
+    }
+    auto skills =
+        MaintenanceSkills::Parse(maintenance_skills, "AFTERSALES_DISPATCH_MAINTENANCE_SKILLS");
+    if (!skills.ok()) return skills.status();
 
     DispatchDeskOptions options;
     options.inventory_deadline = inventory_deadline;
+    options.maintenance_skills = *skills;
     desk = std::make_unique<DispatchDesk>(
         host.redis(), clock,
         inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr)),
@@ -72,11 +89,18 @@ int main() {
     auto c = MakeIntakeConsumer(host.redis(), *desk, IntakeConsumerOptions(consumer));
     if (!c.ok()) return c.status();
     intake_consumer = std::move(c).value();
+    install_base = std::make_unique<IntakeInstallBase>(
+        intake::v1::IntakeService::NewStub(grpcx::MakeChannel(intake_addr)), intake_deadline);
+    auto f =
+        MakeFollowupConsumer(host.redis(), *desk, *install_base, FollowupConsumerOptions(consumer));
+    if (!f.ok()) return f.status();
+    followup_consumer = std::move(f).value();
 
     ServiceParts parts;
     parts.grpc_services.push_back(
         {v1::DispatchService::service_full_name(), std::make_unique<DispatchServiceImpl>(*desk)});
     parts.workers.push_back([c = intake_consumer.get()](std::stop_token stop) { c->Run(stop); });
+    parts.workers.push_back([c = followup_consumer.get()](std::stop_token stop) { c->Run(stop); });
     // Every replica runs the watchdog; each escalation step is claimed by
     // exactly one (DispatchDesk::FireDueEscalations).
     parts.workers.push_back([d = desk.get(), watchdog_every](std::stop_token stop) {

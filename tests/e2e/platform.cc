@@ -65,6 +65,8 @@ void Platform::StartService(const std::string& name) {
     if (name == "dispatch") {
       env["AFTERSALES_INVENTORY_ADDR"] =
           "127.0.0.1:" + std::to_string(processes_.at("inventory").grpc_port);
+      env["AFTERSALES_INTAKE_ADDR"] =
+          "127.0.0.1:" + std::to_string(processes_.at("intake").grpc_port);
     }
     p.grpc_port = FreePort();
     p.http_port = FreePort();

@@ -105,6 +105,35 @@ bool IsOpen(WO::Status s) {
   return s == WO::ASSIGNED || s == WO::ACCEPTED || s == WO::TRAVELLING || s == WO::ON_SITE;
 }
 
+bool IsMaintenance(const WO& wo) { return wo.kind() == WO::MAINTENANCE; }
+
+// Work orders stored before kinds existed are fault work orders.
+std::string KindName(const WO& wo) { return IsMaintenance(wo) ? "MAINTENANCE" : "FAULT"; }
+
+// The key the job is planned under (engineer jobs, pre-emption).
+std::string JobKeyOf(const WO& wo) {
+  return JobKey(IsMaintenance(wo) ? WorkOrderKind::kMaintenance : WorkOrderKind::kFault,
+                wo.ticket_number(), wo.followup_id());
+}
+
+// What makes a work order once only: the ticket's on-site request, or the
+// MAINTENANCE followup.
+std::string CreationKey(const WO& wo) {
+  return IsMaintenance(wo) ? keys::MaintenanceVisit(wo.followup_id())
+                           : keys::OnsiteRequest(wo.ticket_number(), wo.visit());
+}
+
+// Every work-order event says the kind; those a MAINTENANCE followup is
+// closed from also name the followup and its plan.
+template <typename E>
+void Stamp(E& e, const WO& wo) {
+  e.set_kind(KindName(wo));
+  if constexpr (requires { e.set_followup_id(std::string()); }) {
+    e.set_followup_id(wo.followup_id());
+    e.set_maintenance_plan_id(wo.maintenance_plan_id());
+  }
+}
+
 Status StateForbids(const WO& wo, std::string_view step) {
   std::string msg = "work order ";
   msg += wo.id();
@@ -255,7 +284,7 @@ Status DispatchDesk::RefreshIndex(bool force) {
 
 Result<std::optional<DispatchDesk::Choice>> DispatchDesk::Choose(const WO& wo, TimePoint now) {
   OnSiteRequest request;
-  request.ticket_number = wo.ticket_number();
+  request.ticket_number = JobKeyOf(wo);
   request.site = {wo.site_position().latitude(), wo.site_position().longitude()};
   request.zone = static_cast<Zone>(wo.zone());
   request.severity = static_cast<Severity>(wo.severity());
@@ -299,7 +328,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     const std::string wo_key = keys::WorkOrder(wo.id());
 
     Commit c;
-    if (is_new) c.Absent(keys::OnsiteRequest(wo.ticket_number(), wo.visit()));
+    if (is_new) c.Absent(CreationKey(wo));
     c.VersionIs(wo_key, version);
     if (handled) c.Absent(handled->key);
     if (extra) extra(c);
@@ -317,7 +346,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     if (choice->has_value()) {
       const Choice& ch = **choice;
       c.HasCapacity(keys::Engineer(ch.engineer_id), keys::EngineerJobs(ch.engineer_id), displaced);
-      EngineerJob job{wo.ticket_number(),
+      EngineerJob job{JobKeyOf(wo),
                       static_cast<Severity>(wo.severity()),
                       false,
                       ch.arrival + options_.policy.expected_service_time,
@@ -346,6 +375,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
       *assigned.mutable_onsite_due() = wo.onsite_due();
       *assigned.mutable_estimated_arrival_time() = Ts(ch.arrival);
       *assigned.mutable_assign_time() = Ts(now);
+      Stamp(assigned, wo);
       c.Emit(keys::Events(), MakeEvent(assigned, wo.id(), now));
       if (ch.arrival > FromTs(wo.onsite_due())) escalation = 1;
     } else {
@@ -373,13 +403,16 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
       escalated.set_level(escalation);
       escalated.set_reason(reason);
       *escalated.mutable_escalate_time() = Ts(now);
+      Stamp(escalated, wo);
       c.Emit(keys::Events(), MakeEvent(escalated, wo.id(), now));
     }
     if (is_new) {
-      c.Set(keys::OnsiteRequest(wo.ticket_number(), wo.visit()), wo.id());
+      c.Set(CreationKey(wo), wo.id());
       c.ZAdd(keys::WorkOrders(), static_cast<double>(ToUnixMillis(now)), wo.id());
-      c.ZAdd(keys::TicketWorkOrders(wo.ticket_number()), static_cast<double>(ToUnixMillis(now)),
-             wo.id());
+      if (!wo.ticket_number().empty()) {
+        c.ZAdd(keys::TicketWorkOrders(wo.ticket_number()), static_cast<double>(ToUnixMillis(now)),
+               wo.id());
+      }
       ScheduleClock(c, wo.id(), ClockKind::kOnsiteArrival, FromTs(wo.deadlines(0).start_time()),
                     FromTs(wo.onsite_due()), options_.escalation);
     }
@@ -398,8 +431,8 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
       return s;
     }
     if (outcome->kind == CommitOutcome::Kind::kExists) {
-      // The ticket already has its work order (a redelivered event), or
-      // the event was handled: nothing more to do.
+      // The ticket (or the maintenance followup) already has its work order
+      // (a redelivered event), or the event was handled: nothing more to do.
       if (is_new && !outcome->existing.empty() && outcome->existing != "1") {
         auto existing = records_.LoadWorkOrder(outcome->existing);
         if (existing.ok() && existing->has_value()) return (*existing)->proto;
@@ -461,6 +494,7 @@ Status DispatchDesk::OnTicketOnsiteRequested(const ev::TicketOnsiteRequested& e,
   WO wo;
   wo.set_id(NewUuid());
   wo.set_ticket_number(e.ticket_number());
+  wo.set_kind(WO::FAULT);
   wo.set_status(WO::ASSIGNED);
   *wo.mutable_onsite_due() = e.onsite_due();
   wo.set_severity(e.severity());
@@ -485,6 +519,73 @@ Status DispatchDesk::OnTicketOnsiteRequested(const ev::TicketOnsiteRequested& e,
   *onsite->mutable_due() = e.onsite_due();
   onsite->set_state(cv1::RUNNING);
   *onsite->mutable_start_time() = e.has_report_time() ? e.report_time() : Ts(now);
+  *wo.mutable_create_time() = Ts(now);
+  *wo.mutable_update_time() = Ts(now);
+  auto result = PlaceAndCommit(std::move(wo), 0, true, nullptr, handled, false, nullptr);
+  return result.ok() ? Status::Ok() : result.status();
+}
+
+Result<bool> DispatchDesk::HasMaintenanceWorkOrder(const std::string& followup_id) {
+  auto existing = records_.Get(keys::MaintenanceVisit(followup_id));
+  if (!existing.ok()) return existing.status();
+  return existing->has_value();
+}
+
+Status DispatchDesk::OnMaintenanceVisitDue(const MaintenanceVisit& visit,
+                                           const MaintenanceSite& site,
+                                           const std::optional<MaintenanceAsset>& asset,
+                                           const streams::MarkHandledArgs& handled) {
+  auto existing = HasMaintenanceWorkOrder(visit.followup_id);
+  if (!existing.ok()) return existing.status();
+  if (*existing) return Status::Ok();  // this visit already has its work order
+  auto planned =
+      PlanMaintenanceVisit(visit, site, asset, options_.maintenance_skills, options_.maintenance);
+  if (!planned.ok()) return planned.status();
+
+  const TimePoint now = clock_.Now();
+  WO wo;
+  wo.set_id(NewUuid());
+  wo.set_kind(WO::MAINTENANCE);
+  wo.set_followup_id(visit.followup_id);
+  wo.set_maintenance_plan_id(visit.maintenance_plan_id);
+  wo.set_status(WO::ASSIGNED);
+  *wo.mutable_onsite_due() = Ts(planned->due);
+  wo.set_severity(static_cast<cv1::Severity>(planned->severity));
+  wo.set_customer_id(visit.customer_id.empty() ? site.customer_id : visit.customer_id);
+  wo.set_site_id(site.id);
+  wo.set_site_address(site.address);
+  wo.set_zone(static_cast<cv1::Zone>(planned->zone));
+  wo.set_branch(site.branch);
+  wo.mutable_site_position()->set_latitude(site.position.lat);
+  wo.mutable_site_position()->set_longitude(site.position.lng);
+  wo.set_required_skill(planned->skill);
+  std::string note = "maintenance visit of plan ";
+  note += visit.maintenance_plan_id;
+  if (asset) {
+    wo.set_asset_serial(asset->serial);
+    wo.set_asset_category(static_cast<cv1::AssetCategory>(asset->category));
+    wo.set_warranty_covered(asset->warranty_covered);
+    note += " for asset ";
+    note += asset->serial;
+    note += " (";
+    note += asset->model;
+    note += ')';
+  } else if (!visit.asset_serial.empty()) {
+    // The install base does not know the asset: visit the site anyway.
+    wo.set_asset_serial(visit.asset_serial);
+    note += " for asset ";
+    note += visit.asset_serial;
+    note += " (not in the install base)";
+  } else {
+    note += " for the whole site";
+  }
+  wo.set_note(note);
+  wo.set_visit(1);
+  cv1::Deadline* onsite = wo.add_deadlines();
+  onsite->set_clock(cv1::ONSITE_ARRIVAL);
+  *onsite->mutable_due() = Ts(planned->due);
+  onsite->set_state(cv1::RUNNING);
+  *onsite->mutable_start_time() = Ts(planned->requested_at);
   *wo.mutable_create_time() = Ts(now);
   *wo.mutable_update_time() = Ts(now);
   auto result = PlaceAndCommit(std::move(wo), 0, true, nullptr, handled, false, nullptr);
@@ -532,6 +633,7 @@ Status DispatchDesk::OnTicketClosed(const ev::TicketClosed& e,
       cancelled.set_engineer_id(wo.engineer_id());
       cancelled.set_reason(reason);
       *cancelled.mutable_cancel_time() = Ts(now);
+      Stamp(cancelled, wo);
       c.Emit(keys::Events(), MakeEvent(cancelled, id, now));
       WriteWorkOrder(c, wo, before.version + 1);
       auto outcome = c.Run(pool_);
@@ -633,6 +735,7 @@ Result<int> DispatchDesk::FireDueEscalations(int limit) {
         w.set_branch(wo.branch());
         *w.mutable_due() = due_ts;
         *w.mutable_warn_time() = Ts(now);
+        Stamp(w, wo);
         c.Emit(keys::Events(), MakeEvent(w, id, now));
       } else {
         const int escalation = level == static_cast<int>(EscalationLevel::kBreach) ? 1 : 2;
@@ -647,6 +750,7 @@ Result<int> DispatchDesk::FireDueEscalations(int limit) {
           br.set_branch(wo.branch());
           *br.mutable_due() = due_ts;
           *br.mutable_breach_time() = Ts(now);
+          Stamp(br, wo);
           c.Emit(keys::Events(), MakeEvent(br, id, now));
         } else {
           note += " long breached; escalated to the manager";
@@ -659,6 +763,7 @@ Result<int> DispatchDesk::FireDueEscalations(int limit) {
         esc.set_level(escalation);
         esc.set_reason(note);
         *esc.mutable_escalate_time() = Ts(now);
+        Stamp(esc, wo);
         c.Emit(keys::Events(), MakeEvent(esc, id, now));
         c.HSet(keys::WorkOrder(id), "escalation_level",
                std::to_string(std::max<int32_t>(wo.escalation_level(), escalation)));
@@ -885,6 +990,8 @@ Result<v1::ListWorkOrdersResponse> DispatchDesk::ListWorkOrders(
       const WO& wo = (*stored)->proto;
       const bool match = (engineer.empty() || wo.engineer_id() == engineer) &&
                          (r.status() == WO::STATUS_UNSPECIFIED || wo.status() == r.status()) &&
+                         (r.kind() == WO::KIND_UNSPECIFIED ||
+                          (r.kind() == WO::MAINTENANCE) == IsMaintenance(wo)) &&
                          (r.ticket_number().empty() || wo.ticket_number() == r.ticket_number());
       if (match) *response.add_work_orders() = wo;
       if (response.work_orders_size() == *page_size) break;
@@ -966,6 +1073,7 @@ Result<WO> DispatchDesk::Accept(const Caller& caller, const v1::AcceptWorkOrderR
     e.set_ticket_number(x.work_order.ticket_number());
     e.set_engineer_id(x.work_order.engineer_id());
     *e.mutable_accept_time() = Ts(x.now);
+    Stamp(e, x.work_order);
     x.commit.Emit(keys::Events(), MakeEvent(e, x.work_order.id(), x.now));
     return Status::Ok();
   });
@@ -1024,6 +1132,7 @@ Result<WO> DispatchDesk::Decline(const Caller& caller, const v1::DeclineWorkOrde
           e.set_engineer_id(decliner);
           e.set_reason(r.reason());
           *e.mutable_decline_time() = Ts(now);
+          Stamp(e, wo);
           c.Emit(keys::Events(), MakeEvent(e, wo.id(), now));
         },
         std::nullopt, false, nullptr);
@@ -1048,7 +1157,7 @@ Result<WO> DispatchDesk::Depart(const Caller& caller, const v1::DepartWorkOrderR
         TravelTime(HaversineKm({r.latitude(), r.longitude()},
                                {wo.site_position().latitude(), wo.site_position().longitude()}),
                    IsKnownZone(zone) ? zone : Zone::kCity, options_.policy.travel);
-    const EngineerJob job{wo.ticket_number(),
+    const EngineerJob job{JobKeyOf(wo),
                           static_cast<Severity>(wo.severity()),
                           true,
                           x.now + travel + options_.policy.expected_service_time,
@@ -1066,6 +1175,7 @@ Result<WO> DispatchDesk::Depart(const Caller& caller, const v1::DepartWorkOrderR
     e.mutable_position()->set_longitude(r.longitude());
     *e.mutable_estimated_arrival_time() = Ts(x.now + travel);
     *e.mutable_depart_time() = Ts(x.now);
+    Stamp(e, wo);
     x.commit.Emit(keys::Events(), MakeEvent(e, wo.id(), x.now));
     return Status::Ok();
   });
@@ -1084,8 +1194,9 @@ Result<WO> DispatchDesk::Arrive(const Caller& caller, const v1::ArriveWorkOrderR
       if (met) *d->mutable_met_at() = Ts(x.now);
     }
     UnscheduleClock(x.commit, wo.id(), ClockKind::kOnsiteArrival);
+    // A maintenance visit repairs nothing: no REPAIR clock.
     auto repair = options_.repair.repair_time.find(static_cast<AssetCategory>(wo.asset_category()));
-    if (repair != options_.repair.repair_time.end()) {
+    if (!IsMaintenance(wo) && repair != options_.repair.repair_time.end()) {
       const TimePoint due = x.now + repair->second;
       *wo.mutable_repair_due() = Ts(due);
       cv1::Deadline* d = wo.add_deadlines();
@@ -1106,6 +1217,7 @@ Result<WO> DispatchDesk::Arrive(const Caller& caller, const v1::ArriveWorkOrderR
     e.set_onsite_met(met);
     if (wo.has_repair_due()) *e.mutable_repair_due() = wo.repair_due();
     *e.mutable_arrive_time() = Ts(x.now);
+    Stamp(e, wo);
     x.commit.Emit(keys::Events(), MakeEvent(e, wo.id(), x.now));
     return Status::Ok();
   });
@@ -1271,6 +1383,7 @@ Result<WO> DispatchDesk::Complete(const Caller& caller, const v1::CompleteWorkOr
     *e.mutable_arrive_time() = wo.arrive_time();
     if (wo.has_repair_due()) *e.mutable_repair_due() = wo.repair_due();
     *e.mutable_complete_time() = Ts(x.now);
+    Stamp(e, wo);
     x.commit.Emit(keys::Events(), MakeEvent(e, wo.id(), x.now));
     return Status::Ok();
   });
@@ -1298,7 +1411,9 @@ Result<WO> DispatchDesk::SignOff(const Caller& caller, const v1::SignOffWorkOrde
     e.set_asset_serial(wo.asset_serial());
     e.set_signed_by(r.signed_by());
     e.set_feedback(r.feedback());
+    e.set_findings(wo.findings());
     *e.mutable_sign_off_time() = Ts(x.now);
+    Stamp(e, wo);
     x.commit.Emit(keys::Events(), MakeEvent(e, wo.id(), x.now));
     return Status::Ok();
   });
@@ -1334,7 +1449,7 @@ Result<WO> DispatchDesk::Reassign(const Caller& caller, const v1::ReassignWorkOr
         TravelTime(HaversineKm({engineer.position().latitude(), engineer.position().longitude()},
                                {wo.site_position().latitude(), wo.site_position().longitude()}),
                    IsKnownZone(zone) ? zone : Zone::kCity, options_.policy.travel);
-    const EngineerJob job{wo.ticket_number(),
+    const EngineerJob job{JobKeyOf(wo),
                           static_cast<Severity>(wo.severity()),
                           false,
                           x.now + travel + options_.policy.expected_service_time,
@@ -1363,6 +1478,7 @@ Result<WO> DispatchDesk::Reassign(const Caller& caller, const v1::ReassignWorkOr
     *e.mutable_onsite_due() = wo.onsite_due();
     *e.mutable_estimated_arrival_time() = Ts(x.now + travel);
     *e.mutable_assign_time() = Ts(x.now);
+    Stamp(e, wo);
     x.commit.Emit(keys::Events(), MakeEvent(e, wo.id(), x.now));
     return Status::Ok();
   });

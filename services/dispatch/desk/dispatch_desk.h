@@ -26,6 +26,7 @@
 #include "services/common/streams/consumer.h"
 #include "services/dispatch/domain/engineer_index.h"
 #include "services/dispatch/domain/escalation.h"
+#include "services/dispatch/domain/maintenance_visit.h"
 #include "services/dispatch/domain/work_order.h"
 #include "services/dispatch/storage/commit.h"
 #include "services/dispatch/storage/records.h"
@@ -52,6 +53,8 @@ struct DispatchDeskOptions {
   DispatchPolicy policy;
   EscalationPolicy escalation;
   RepairPolicy repair;
+  MaintenancePolicy maintenance;
+  MaintenanceSkills maintenance_skills;
   std::chrono::milliseconds inventory_deadline{3000};
   int64_t request_ttl_seconds = 24 * 3600;
   // Attempts of one use case when another replica changed the same records.
@@ -88,6 +91,15 @@ class DispatchDesk {
                                  const streams::MarkHandledArgs& handled);
   Status OnTicketClosed(const events::v1::TicketClosed& event,
                         const streams::MarkHandledArgs& handled);
+
+  // Followup's MaintenanceVisitDue, with the site and asset read from the
+  // install base: one MAINTENANCE work order per followup id.
+  // Whether the followup already has its work order (a redelivery needs no
+  // install-base lookup).
+  Result<bool> HasMaintenanceWorkOrder(const std::string& followup_id);
+  Status OnMaintenanceVisitDue(const MaintenanceVisit& visit, const MaintenanceSite& site,
+                               const std::optional<MaintenanceAsset>& asset,
+                               const streams::MarkHandledArgs& handled);
 
   // Assigns waiting work orders to whoever can take them now; how many.
   Result<int> ReplanQueue();

@@ -49,6 +49,12 @@ inline std::string TicketWorkOrders(std::string_view ticket) {
 inline std::string OnsiteRequest(std::string_view ticket, int visit) {
   return Join("{dispatch}:onsite:", ticket, Join(":", std::to_string(visit)));
 }
+// The work order made for one MAINTENANCE followup (a maintenance plan's due
+// visit): written in the same script as the work order, so a redelivered
+// MaintenanceVisitDue finds it.
+inline std::string MaintenanceVisit(std::string_view followup_id) {
+  return Join("{dispatch}:maintenance:", followup_id);
+}
 // Work orders nobody could take yet (zset, score = severity then due).
 inline std::string Queue() { return "{dispatch}:queue"; }
 // Escalation steps of running clocks (zset, score = fire time in ms, member

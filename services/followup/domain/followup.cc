@@ -98,6 +98,29 @@ std::optional<Task> NewExpiryReminder(std::string id, std::string customer_id,
   return t;
 }
 
+Answer MaintenanceAnswer(const std::string& engineer_id, const std::string& work_order_id,
+                         const std::string& findings) {
+  constexpr size_t kMaxComment = 4000;
+  Answer a;
+  a.comment = "engineer ";
+  a.comment += engineer_id.empty() ? "unknown" : engineer_id;
+  a.comment += ", work order ";
+  a.comment += work_order_id;
+  a.comment += ": ";
+  a.comment += findings.empty() ? "no findings recorded" : findings;
+  if (a.comment.size() > kMaxComment) {
+    size_t cut = kMaxComment;
+    // Never split a UTF-8 sequence: back up to the start of one.
+    while (cut > 0 && (static_cast<unsigned char>(a.comment[cut]) & 0xC0) == 0x80) --cut;
+    a.comment.resize(cut);
+  }
+  return a;
+}
+
+std::string MaintenanceCompletionRequest(const std::string& work_order_id) {
+  return "maintenance-work-order:" + work_order_id;
+}
+
 Result<Completion> CompleteTask(Task& task, const Answer& answer, TimePoint now,
                                 const FollowupPolicy& policy) {
   Validator v;

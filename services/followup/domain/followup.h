@@ -85,6 +85,15 @@ struct Answer {
   bool fault_back = false;
 };
 
+// A MAINTENANCE task is done when the engineer's maintenance work order is
+// signed off: the outcome says who went, on which work order, and what was
+// found (cut to the 4000 bytes an answer may hold). No satisfaction is asked.
+Answer MaintenanceAnswer(const std::string& engineer_id, const std::string& work_order_id,
+                         const std::string& findings);
+// The request id that completes a MAINTENANCE task from its work order:
+// redelivered sign-offs complete it once.
+std::string MaintenanceCompletionRequest(const std::string& work_order_id);
+
 // What completing a task sets off, beyond the task becoming DONE.
 struct Completion {
   bool open_complaint = false;    // unhappy return-visit answer

@@ -77,7 +77,10 @@ Result<MaintenancePlan> NewPlan(std::string id, std::string site_id, std::string
   p.contract_cadence = static_cast<Cadence>(cadence);
   p.cadence = p.contract_cadence;
   p.starts_on = *go_live;
-  p.next_visit = VisitAfter(p.starts_on, p.cadence, now);
+  // A visit due earlier today is still made: a plan set up on the day of a
+  // visit (go-live in the past) gets that visit now, not one cadence later.
+  p.next_visit = VisitAfter(p.starts_on, p.cadence,
+                            CivilDate::FromTime(now).Start() - std::chrono::milliseconds(1));
   p.create_time = now;
   p.update_time = now;
   return p;

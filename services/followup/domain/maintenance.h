@@ -45,7 +45,8 @@ Cadence AdaptedCadence(Cadence current, const std::vector<TimePoint>& fault_time
 
 std::chrono::hours IntervalOf(Cadence cadence);
 
-// INVALID_ARGUMENT naming siteId / cadence / startsOn.
+// The first visit is the first one due today or later (a visit due at 00:00
+// today is made at once). INVALID_ARGUMENT naming siteId / cadence / startsOn.
 Result<MaintenancePlan> NewPlan(std::string id, std::string site_id, std::string asset_serial,
                                 std::string customer_id, int cadence, const std::string& starts_on,
                                 TimePoint now);

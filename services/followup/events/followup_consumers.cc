@@ -26,8 +26,29 @@ std::optional<M> Parse(const streams::Event& e) {
   return m;
 }
 
+// The report's figures are about faults (response, arrival, repair, first
+// fix, repeat visits): a maintenance plan's visit counts in none of them.
+bool IsMaintenance(const std::string& kind) { return kind == "MAINTENANCE"; }
+
 Status Malformed(const streams::Event& e) {
   return InvalidArgument("MALFORMED_EVENT", e.type + " payload does not parse");
+}
+
+// A signed-off maintenance work order completes its MAINTENANCE task (no
+// return visit: nothing was broken, nobody is asked for satisfaction).
+// Idempotent by the work order's request id; a task care staff closed by hand
+// or that does not exist is left as it is.
+Status CompleteMaintenance(FollowupStore& store, const ev::WorkOrderSignedOff& m) {
+  if (m.followup_id().empty()) return Status::Ok();
+  std::string actor = "engineer:";
+  actor += m.engineer_id();
+  auto done = store.CompleteTask(
+      m.followup_id(), MaintenanceAnswer(m.engineer_id(), m.work_order_id(), m.findings()), actor,
+      MaintenanceCompletionRequest(m.work_order_id()));
+  if (done.ok()) return Status::Ok();
+  const Status& s = done.status();
+  if (s.reason() == "FOLLOWUP_DONE" || s.code() == Code::kNotFound) return Status::Ok();
+  return s;
 }
 
 }  // namespace
@@ -66,6 +87,7 @@ std::optional<ReportEvent> ToReportEvent(const streams::Event& event) {
     r.severity = m->severity();
     r.clock = m->clock();
   } else if (auto m = Parse<ev::WorkOrderAssigned>(event)) {
+    if (IsMaintenance(m->kind())) return std::nullopt;
     r.kind = K::kWorkOrderAssigned;
     r.time = Time(m->assign_time());
     r.ticket = m->ticket_number();
@@ -73,12 +95,14 @@ std::optional<ReportEvent> ToReportEvent(const streams::Event& event) {
     r.branch = m->branch();
     r.severity = m->severity();
   } else if (auto m = Parse<ev::WorkOrderArrived>(event)) {
+    if (IsMaintenance(m->kind())) return std::nullopt;
     r.kind = K::kWorkOrderArrived;
     r.time = Time(m->arrive_time());
     r.ticket = m->ticket_number();
     r.work_order = m->work_order_id();
     r.met = m->onsite_met();
   } else if (auto m = Parse<ev::WorkOrderClockBreached>(event)) {
+    if (IsMaintenance(m->kind())) return std::nullopt;
     r.kind = K::kWorkOrderClockBreached;
     r.time = Time(m->breach_time());
     r.ticket = m->ticket_number();
@@ -87,6 +111,7 @@ std::optional<ReportEvent> ToReportEvent(const streams::Event& event) {
     r.severity = m->severity();
     r.clock = m->clock();
   } else if (auto m = Parse<ev::WorkOrderDone>(event)) {
+    if (IsMaintenance(m->kind())) return std::nullopt;
     r.kind = K::kWorkOrderDone;
     r.time = Time(m->complete_time());
     r.start = Time(m->arrive_time());
@@ -136,6 +161,7 @@ Status HandleEvent(FollowupStore& store, const streams::Event& event) {
   if (event.type == ev::WorkOrderSignedOff::descriptor()->full_name()) {
     auto m = Parse<ev::WorkOrderSignedOff>(event);
     if (!m) return Malformed(event);
+    if (IsMaintenance(m->kind())) return CompleteMaintenance(store, *m);
     const TimePoint at = m->has_sign_off_time() ? Time(m->sign_off_time()) : published;
     Task t = NewReturnVisit(event.event_id, m->ticket_number(), m->customer_id(), m->asset_serial(),
                             at, published, policy);

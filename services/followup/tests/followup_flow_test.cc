@@ -326,3 +326,83 @@ TEST_CASE("an open followup falling due is told to care staff once with the tick
   CHECK(fx.notifier.sent[0].audience == "care-staff");
   CHECK(fx.notifier.sent[0].text.find("Li Wei +86 139 0000 0000") != std::string::npos);
 }
+
+TEST_CASE("a signed-off maintenance work order completes its visit once, with no return visit") {
+  Fixture fx;
+  fx.clock.Set(Day("2026-01-01") + 8h);
+  auto plan = fx.store->CreatePlan("SITE-3", "SN-3", "C-3", 2 /*monthly*/, "2026-01-01", "p3");
+  REQUIRE(plan.ok());
+  fx.clock.Set(Day("2026-01-15") + 1h);
+  REQUIRE(FireDueOnce(*fx.store, fx.notifier).ok());
+  auto visits = fx.Tasks(TaskKind::kMaintenance);
+  REQUIRE(visits.size() == 1);
+  REQUIRE(visits[0].status == TaskStatus::kOpen);
+
+  fx.clock.Advance(5h);
+  ev::WorkOrderSignedOff so;
+  so.set_work_order_id("WO-M1");
+  so.set_engineer_id("ENG-7");
+  so.set_customer_id("C-3");
+  so.set_asset_serial("SN-3");
+  so.set_kind("MAINTENANCE");
+  so.set_followup_id(visits[0].id);
+  so.set_maintenance_plan_id(plan->id);
+  so.set_findings("gate motor worn; greased");
+  *so.mutable_sign_off_time() = Ts(fx.clock.Now());
+  const std::string id = fx.Publish(kDispatchEvents, so, "WO-M1", fx.clock.Now());
+  fx.Publish(kDispatchEvents, so, "WO-M1", fx.clock.Now());  // published again, new event id
+  fx.Drain();
+  // A redelivery that slips past the consumer's own check changes nothing either.
+  streams::Event again;
+  again.event_id = id;
+  again.type = "aftersales.events.v1.WorkOrderSignedOff";
+  again.payload = so.SerializeAsString();
+  again.time_ms = ToUnixMillis(fx.clock.Now());
+  REQUIRE(HandleEvent(*fx.store, again).ok());
+
+  auto done = fx.store->GetTask(visits[0].id);
+  REQUIRE(done.ok());
+  CHECK(done->status == TaskStatus::kDone);
+  CHECK(done->outcome.comment == "engineer ENG-7, work order WO-M1: gate motor worn; greased");
+  CHECK(done->outcome.satisfaction == 0);
+  CHECK(fx.Tasks(TaskKind::kReturnVisit).empty());
+  CHECK(fx.Events<ev::FollowupCompleted>(kFollowupEvents).size() == 1);
+
+  // A fault work order's sign-off still makes its return visit.
+  ev::WorkOrderSignedOff fault;
+  fault.set_work_order_id("WO-F1");
+  fault.set_ticket_number("T-9");
+  fault.set_customer_id("C-3");
+  fault.set_kind("FAULT");
+  fx.Publish(kDispatchEvents, fault, "WO-F1", fx.clock.Now());
+  fx.Drain();
+  CHECK(fx.Tasks(TaskKind::kReturnVisit).size() == 1);
+}
+
+TEST_CASE("maintenance work orders count in none of the report's figures") {
+  ev::WorkOrderDone done;
+  done.set_work_order_id("WO-M2");
+  done.set_branch("shanghai");
+  done.set_required_skill("parking");
+  done.set_fixed(true);
+  done.set_visit(1);
+  streams::Event e;
+  e.event_id = "e-1";
+  e.type = "aftersales.events.v1.WorkOrderDone";
+  e.time_ms = 1'790'000'000'000;
+  done.set_kind("MAINTENANCE");
+  e.payload = done.SerializeAsString();
+  CHECK_FALSE(ToReportEvent(e).has_value());
+  done.set_kind("FAULT");
+  e.payload = done.SerializeAsString();
+  CHECK(ToReportEvent(e).has_value());
+  done.clear_kind();  // published before kinds existed
+  e.payload = done.SerializeAsString();
+  CHECK(ToReportEvent(e).has_value());
+
+  ev::WorkOrderArrived arrived;
+  arrived.set_kind("MAINTENANCE");
+  e.type = "aftersales.events.v1.WorkOrderArrived";
+  e.payload = arrived.SerializeAsString();
+  CHECK_FALSE(ToReportEvent(e).has_value());
+}

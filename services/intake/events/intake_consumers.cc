@@ -36,11 +36,15 @@ TimePoint ToTime(const google::protobuf::Timestamp& ts, TimePoint fallback) {
 }
 
 // Events about tickets that are not intake's (a bad number) are acknowledged
-// and logged: retrying cannot make them ours.
+// and logged: retrying cannot make them ours. A MAINTENANCE work order (a
+// maintenance plan's visit) has no ticket at all: acknowledged silently.
 template <typename M, typename F>
 Status OnTicket(const streams::Event& event, F&& effect) {
   Result<M> m = Parse<M>(event);
   if (!m.ok()) return m.status();
+  if constexpr (requires { m->kind(); }) {
+    if (m->kind() == "MAINTENANCE") return Status::Ok();
+  }
   Result<FaultNumber> n = FaultNumber::Parse(m->ticket_number());
   if (!n.ok()) {
     log::Warn("event names no ticket of ours",

@@ -330,6 +330,20 @@ grpc::ServerUnaryReactor* IntakeService::CreateAsset(grpc::CallbackServerContext
   });
 }
 
+grpc::ServerUnaryReactor* IntakeService::GetSite(grpc::CallbackServerContext* ctx,
+                                                 const v1::GetSiteRequest* req, v1::Site* resp) {
+  return Serve(ctx, [&]() -> Status {
+    const Caller caller = CallerOf(*ctx);
+    Result<std::optional<v1::Site>> s = Load<v1::Site>(store_, keys::Site(req->site_id()));
+    if (!s.ok()) return s.status();
+    if (req->site_id().empty() || !s->has_value() || !caller.CanSee((*s)->customer_id())) {
+      return NotFoundFor("site", "SITE_NOT_FOUND", req->site_id());
+    }
+    *resp = **s;
+    return Status::Ok();
+  });
+}
+
 grpc::ServerUnaryReactor* IntakeService::GetAsset(grpc::CallbackServerContext* ctx,
                                                   const v1::GetAssetRequest* req, v1::Asset* resp) {
   return Serve(ctx, [&]() -> Status {

@@ -81,3 +81,33 @@ TEST_CASE("one return visit per work order whichever event announces it") {
   CHECK(ReturnVisitSource("WO-1", "T-1", kT0) == ReturnVisitSource("WO-1", "T-9", kT0 + 1h));
   CHECK(ReturnVisitSource("", "T-1", kT0) != ReturnVisitSource("", "T-1", kT0 + 1h));
 }
+
+TEST_CASE("a maintenance task is done from its work order: engineer and findings, no score") {
+  FollowupPolicy policy;
+  Task t;
+  t.id = "f9";
+  t.kind = TaskKind::kMaintenance;
+  t.maintenance_plan_id = "plan-1";
+  const Answer a = MaintenanceAnswer("eng-7", "wo-3", "barrier arm greased, sensors clean");
+  CHECK(a.satisfaction == 0);
+  CHECK(a.comment == "engineer eng-7, work order wo-3: barrier arm greased, sensors clean");
+  auto c = CompleteTask(t, a, kT0, policy);
+  REQUIRE(c.ok());
+  CHECK_FALSE(c->open_complaint);
+  CHECK(t.status == TaskStatus::kDone);
+  CHECK(t.outcome.comment == a.comment);
+  CHECK(MaintenanceCompletionRequest("wo-3") != MaintenanceCompletionRequest("wo-4"));
+}
+
+TEST_CASE("long maintenance findings are cut to what an answer may hold, on a character") {
+  std::string findings;
+  for (int i = 0; i < 2000; ++i) findings += "检";  // 3 bytes each
+  const Answer a = MaintenanceAnswer("eng-7", "wo-3", findings);
+  CHECK(a.comment.size() <= 4000);
+  CHECK(a.comment.size() > 3990);
+  // Ends on a whole character: the last byte is the last of a 3-byte sequence.
+  CHECK((a.comment.size() - std::string("engineer eng-7, work order wo-3: ").size()) % 3 == 0);
+  Task t;
+  t.kind = TaskKind::kMaintenance;
+  CHECK(CompleteTask(t, a, kT0, FollowupPolicy{}).ok());
+}

@@ -74,3 +74,15 @@ TEST_CASE("a plan with bad fields names them") {
   CHECK(p.status().field_violations()[1].field == "cadence");
   CHECK(p.status().field_violations()[2].field == "startsOn");
 }
+
+TEST_CASE("a plan set up on a visit's day gets that visit at once, earlier ones are not made up") {
+  // Go-live 2026-01-01: visits 01-15, 01-29, ...
+  const TimePoint jan15_noon = CivilDate::Parse("2026-01-15")->Start() + 12h;
+  auto today = NewPlan("p1", "SITE-1", "SN-1", "C-1", 2, "2026-01-01", jan15_noon);
+  REQUIRE(today.ok());
+  CHECK(CivilDate::FromTime(today->next_visit).ToString() == "2026-01-15");
+  CHECK(today->next_visit <= jan15_noon);  // already due
+  auto later = NewPlan("p2", "SITE-1", "SN-1", "C-1", 2, "2026-01-01", jan15_noon + 24h);
+  REQUIRE(later.ok());
+  CHECK(CivilDate::FromTime(later->next_visit).ToString() == "2026-01-29");
+}
