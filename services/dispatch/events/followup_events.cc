@@ -64,6 +64,7 @@ streams::ConsumerOptions FollowupConsumerOptions(std::string consumer) {
   o.consumer = std::move(consumer);
   o.handled_prefix = "{dispatch}:";
   o.max_deliveries = 20;
+  o.types = {ev::MaintenanceVisitDue::descriptor()->full_name()};
   return o;
 }
 

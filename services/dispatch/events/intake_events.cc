@@ -10,6 +10,10 @@ streams::ConsumerOptions IntakeConsumerOptions(std::string consumer) {
   o.group = kConsumerGroup;
   o.consumer = std::move(consumer);
   o.handled_prefix = "{dispatch}:";
+  // Most of intake's stream (reports, responses, clocks) is not dispatch's
+  // business: acked unread.
+  o.types = {events::v1::TicketOnsiteRequested::descriptor()->full_name(),
+             events::v1::TicketClosed::descriptor()->full_name()};
   return o;
 }
 

@@ -104,6 +104,7 @@ Status HandleFollowupEvent(TicketDesk& desk, const streams::Event& event) {
 namespace {
 Result<streams::ConsumerPtr> Make(redis::RedisPool& pool, const std::string& stream,
                                   const std::string& consumer, std::chrono::milliseconds block,
+                                  std::vector<std::string> types,
                                   std::function<Status(const streams::Event&)> handler) {
   streams::ConsumerOptions options;
   options.stream = stream;
@@ -112,6 +113,7 @@ Result<streams::ConsumerPtr> Make(redis::RedisPool& pool, const std::string& str
   options.block = block;
   options.handled_prefix = keys::kHandledPrefix;
   options.handled_ttl = kHandledTtl;
+  options.types = std::move(types);
   return streams::Consumer::Create(pool, options, std::move(handler));
 }
 }  // namespace
@@ -120,6 +122,10 @@ Result<streams::ConsumerPtr> MakeDispatchConsumer(redis::RedisPool& pool, Ticket
                                                   const std::string& consumer,
                                                   std::chrono::milliseconds block) {
   return Make(pool, keys::kDispatchEvents, consumer, block,
+              {ev::WorkOrderAssigned::descriptor()->full_name(),
+               ev::WorkOrderArrived::descriptor()->full_name(),
+               ev::WorkOrderDone::descriptor()->full_name(),
+               ev::WorkOrderSignedOff::descriptor()->full_name()},
               [&desk](const streams::Event& e) { return HandleDispatchEvent(desk, e); });
 }
 
@@ -127,6 +133,8 @@ Result<streams::ConsumerPtr> MakeFollowupConsumer(redis::RedisPool& pool, Ticket
                                                   const std::string& consumer,
                                                   std::chrono::milliseconds block) {
   return Make(pool, keys::kFollowupEvents, consumer, block,
+              {ev::ReconfirmFailed::descriptor()->full_name(),
+               ev::ComplaintOpened::descriptor()->full_name()},
               [&desk](const streams::Event& e) { return HandleFollowupEvent(desk, e); });
 }
 

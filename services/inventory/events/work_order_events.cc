@@ -55,6 +55,7 @@ streams::ConsumerOptions WorkOrderConsumerOptions(const std::string& consumer) {
   options.group = kConsumerGroup;
   options.consumer = consumer;
   options.handled_prefix = "{inventory}:";
+  options.types = {kDoneType, kCancelledType};
   return options;
 }
 
