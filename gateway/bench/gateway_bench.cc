@@ -21,6 +21,7 @@
 #include "aftersales/intake/v1/intake.grpc.pb.h"
 #include "services/common/auth/jwt.h"
 #include "services/common/grpc/client.h"
+#include "tests/bench/bench_support.h"
 #include "tests/e2e/platform.h"
 #include "tests/support/http_client.h"
 
@@ -45,49 +46,19 @@ std::string JsonStringValue(const std::string& json, const std::string& key) {
   return json.substr(start, json.find('"', start) - start);
 }
 
-struct Figures {
-  double rps = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-};
-
-// wrk's "50%    1.23ms" lines.
-double WrkMillis(const std::string& out, const std::string& label) {
-  const size_t at = out.find("\n" + label);
-  if (at == std::string::npos) return -1;
-  double v = 0;
-  char unit[8] = {0};
-  if (std::sscanf(out.c_str() + at + label.size() + 1, "%lf%7s", &v, unit) != 2) return -1;
-  const std::string u(unit);
-  if (u == "us") return v / 1000;
-  if (u == "s") return v * 1000;
-  return v;
-}
-
-Figures RunWrk(int port, const std::string& path, int seconds, int connections) {
+bench::Figures RunWrk(int port, const std::string& path, int seconds, int connections) {
   const std::string script = "/tmp/gateway_bench_" + std::to_string(::getpid()) + ".lua";
   std::ofstream(script) << "wrk.headers[\"Authorization\"] = \"Bearer " << Token() << "\"\n";
-  const std::string cmd = "wrk -t2 -c" + std::to_string(connections) + " -d" +
-                          std::to_string(seconds) + "s --latency -s " + script +
-                          " http://127.0.0.1:" + std::to_string(port) + path + " 2>&1";
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    pclose(p);
-  }
+  const std::string out = bench::Shell(
+      "wrk -t2 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
+      "s --latency -s " + script + " http://127.0.0.1:" + std::to_string(port) + path + " 2>&1");
   std::remove(script.c_str());
   std::cout << out;
-  Figures f;
-  const size_t rps = out.find("Requests/sec:");
-  if (rps != std::string::npos) f.rps = std::atof(out.c_str() + rps + 13);
-  f.p50_ms = WrkMillis(out, "     50%");
-  f.p99_ms = WrkMillis(out, "     99%");
-  return f;
+  return bench::ParseWrk(out);
 }
 
-Figures RunGrpc(const std::string& address, const std::string& number, int seconds, int callers,
-                grpc::StatusCode& code) {
+bench::Figures RunGrpc(const std::string& address, const std::string& number, int seconds,
+                       int callers, grpc::StatusCode& code) {
   auto channel = grpcx::MakeChannel(address);
   auto stub = intake::v1::IntakeService::NewStub(channel);
   std::atomic<bool> stop{false};
@@ -121,30 +92,19 @@ Figures RunGrpc(const std::string& address, const std::string& number, int secon
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  Figures f;
+  bench::Figures f;
+  f.calls = static_cast<int64_t>(all.size());
   if (!all.empty()) {
     f.rps = static_cast<double>(all.size()) / elapsed;
-    f.p50_ms = all[all.size() / 2];
-    f.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+    f.p50_ms = bench::Percentile(all, 0.50);
+    f.p99_ms = bench::Percentile(all, 0.99);
   }
   code = static_cast<grpc::StatusCode>(last_code.load());
   return f;
 }
 
-// The platform's binaries sit next to this one (./dev bench runs it from the
-// project root).
-void FindBinaries() {
-  if (std::getenv("AFTERSALES_BIN_DIR")) return;
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return;
-  std::string dir(self, static_cast<size_t>(n));
-  ::setenv("AFTERSALES_BIN_DIR", dir.substr(0, dir.rfind('/')).c_str(), 1);
-}
-
 int Main(int argc, char** argv) {
-  FindBinaries();
+  bench::FindPlatformBinaries();  // next to this one
   const int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
   const int connections = argc > 2 ? std::atoi(argv[2]) : 32;
   const std::string workers = argc > 3 ? argv[3] : "32";
@@ -188,11 +148,12 @@ int Main(int argc, char** argv) {
             << workers << " HTTP workers, rate limit " << rate_limit << "/s (0: off)\n\n";
 
   std::cout << "== gateway: wrk, " << connections << " connections, " << seconds << " s\n";
-  Figures http = RunWrk(port, "/v1/tickets/" + number, seconds, connections);
+  bench::Figures http = RunWrk(port, "/v1/tickets/" + number, seconds, connections);
   std::cout << "\n== direct gRPC GetTicket: " << connections << " callers, " << seconds << " s\n";
   grpc::StatusCode code;
-  Figures direct = RunGrpc("127.0.0.1:" + std::to_string(platform.service("intake").grpc_port),
-                           number, seconds, connections, code);
+  bench::Figures direct =
+      RunGrpc("127.0.0.1:" + std::to_string(platform.service("intake").grpc_port), number, seconds,
+              connections, code);
   std::printf("gRPC status %d\n\n", static_cast<int>(code));
   std::printf("%-22s %12s %10s %10s\n", "path", "req/s", "p50 ms", "p99 ms");
   std::printf("%-22s %12.0f %10.2f %10.2f\n", "gateway (HTTP/JSON)", http.rps, http.p50_ms,
