@@ -334,12 +334,16 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       server_->BeginAsync();
       HttpResponder respond([self = shared_from_this()](HttpResponse response) mutable {
         Impl* server = self->server_;
-        const auto executor = self->executor();
-        // The session moves into the posted closure: nothing here refers to
-        // it once EndAsync lets ~Impl go ahead.
-        asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
-          self->Respond(std::move(response), /*close=*/false);
-        });
+        {
+          // The executor copy (a strand: it points into the io_context) and
+          // the session (moved into the posted closure) must both be gone
+          // before EndAsync lets ~Impl destroy the io_context; ASan caught
+          // the copy outliving it when a late answer raced the destructor.
+          const auto executor = self->executor();
+          asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+            self->Respond(std::move(response), /*close=*/false);
+          });
+        }
         server->EndAsync();
       });
       return server_->InvokeAsync(std::move(request), std::move(respond));
