@@ -80,6 +80,9 @@ int main() {
     followup_consumer = std::move(f).value();
 
     ServiceParts parts;
+    // The writer's thread returns connections to the pool: it must end before
+    // the host closes the pool (TSan caught it running past ~RedisPool).
+    parts.on_stop.push_back([&writer] { writer.reset(); });
     parts.grpc_services.push_back({v1::IntakeService::service_full_name(),
                                    std::make_unique<IntakeService>(*desk, writer.get())});
     parts.workers.push_back([c = dispatch_consumer.get()](std::stop_token stop) { c->Run(stop); });

@@ -222,6 +222,7 @@ int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
   for (auto& w : workers) w.request_stop();
   server.Shutdown();
   for (auto& w : workers) w.join();
+  for (auto& stop : parts->on_stop) stop();
   http.Shutdown(milliseconds(2000));
   log::Info("stopped");
   return 0;

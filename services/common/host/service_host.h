@@ -38,6 +38,10 @@ struct ServiceParts {
   std::vector<GrpcService> grpc_services;
   // Each runs on its own thread until its stop_token is signalled.
   std::vector<std::function<void(std::stop_token)>> workers;
+  // Run once the gRPC server has drained and the workers have stopped, while
+  // Redis is still open: stop anything else of the service's that uses the
+  // pool (intake's batch writer thread), or it would outlive it.
+  std::vector<std::function<void()>> on_stop;
 };
 using ServiceFactory = std::function<Result<ServiceParts>(ServiceHost&)>;
 
