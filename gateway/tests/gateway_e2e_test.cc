@@ -408,6 +408,22 @@ TEST_CASE("over the burst a client gets 429 with Retry-After") {
   CHECK(HttpGet(port, "/healthz").status == 200);
 }
 
+// kill(SIGSTOP) returns before the process has stopped: wait (bounded) until
+// /proc says it is stopped, or a request may still be answered meanwhile.
+bool WaitUntilStopped(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t paren = line.rfind(')');
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'T') {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 TEST_CASE("a stopped service answers 503 and a hung one 504 within the deadline") {
   Platform platform(Env({{"AFTERSALES_UPSTREAM_DEADLINE", "500ms"}}));
   const int port = platform.gateway().http_port;
@@ -415,6 +431,7 @@ TEST_CASE("a stopped service answers 503 and a hung one 504 within the deadline"
   REQUIRE(ServiceAnswered(HttpGet(port, "/v1/tickets/1", agent).status));  // channel connected
   auto& intake = *platform.service("intake").process;
   ::kill(intake.pid(), SIGSTOP);
+  REQUIRE(WaitUntilStopped(intake.pid()));
   const auto start = std::chrono::steady_clock::now();
   HttpResult hung = HttpGet(port, "/v1/tickets/1", agent);
   const auto took = std::chrono::steady_clock::now() - start;
