@@ -18,6 +18,27 @@
 #include "services/dispatch/rpc/dispatch_service.h"
 #include "services/dispatch/storage/keys.h"
 
+namespace aftersales::dispatch {
+namespace {
+
+// Sleeps up to `d`, waking early when stop is requested.
+void SleepFor(std::stop_token stop, std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
+  }
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "dispatch";
+}
+
+}  // namespace
+}  // namespace aftersales::dispatch
+
 int main() {
   using namespace aftersales;
   using namespace aftersales::dispatch;
@@ -46,7 +67,7 @@ int main() {
                      std::chrono::milliseconds(50), std::chrono::minutes(1));
     const auto keep_events = env.Duration("AFTERSALES_DISPATCH_EVENT_RETENTION",
                                           std::chrono::hours(24 * 7), std::chrono::minutes(1));
-    const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", HostNameOr("dispatch"));
+    const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
     if (Status s = env.Finish(); !s.ok()) return s;
     if (Status s = grpcx::ValidateAddress(inventory_addr, "AFTERSALES_INVENTORY_ADDR"); !s.ok()) {
       return InvalidArgument("INVALID_CONFIG", s.message());
@@ -63,7 +84,8 @@ int main() {
     options.maintenance_skills = *skills;
     desk = std::make_unique<DispatchDesk>(
         host.redis(), clock,
-        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr)), options);
+        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr)),
+        options);
     auto c = MakeIntakeConsumer(host.redis(), *desk, IntakeConsumerOptions(consumer));
     if (!c.ok()) return c.status();
     intake_consumer = std::move(c).value();
@@ -90,7 +112,7 @@ int main() {
         if (!placed.ok())
           log::Warn("queue re-plan failed", {{"error", placed.status().ToString()}});
         if (fired.ok() && *fired == 200) continue;  // more are due: no pause
-        SleepUnlessStopped(stop, watchdog_every);
+        SleepFor(stop, watchdog_every);
       }
     });
     parts.workers.push_back([&pool = host.redis(), keep_events](std::stop_token stop) {
@@ -98,7 +120,7 @@ int main() {
         Result<streams::TrimResult> r =
             streams::TrimStream(pool, keys::Events(), keep_events, SystemClock().Now());
         if (!r.ok()) log::Warn("event stream trim failed", {{"error", r.status().ToString()}});
-        SleepUnlessStopped(stop, std::chrono::minutes(1));
+        SleepFor(stop, std::chrono::minutes(1));
       }
     });
     return parts;

@@ -19,6 +19,17 @@
 #include "services/followup/notify/notifier.h"
 #include "services/followup/rpc/followup_service.h"
 
+namespace {
+
+std::string ConsumerName() {
+  // The pod name in a cluster (stable across a container's restarts).
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "followup-1";
+}
+
+}  // namespace
+
 int main() {
   using namespace aftersales;
   using namespace std::chrono;
@@ -44,8 +55,7 @@ int main() {
     const milliseconds keep_events = env.Duration("AFTERSALES_FOLLOWUP_KEEP_EVENTS",
                                                   hours(24 * 400), hours(1), hours(24 * 3660));
     const std::string webhook = env.String("AFTERSALES_NOTIFY_WEBHOOK_URL", "");
-    const std::string consumer_name =
-        env.String("AFTERSALES_CONSUMER_NAME", HostNameOr("followup-1"));
+    const std::string consumer_name = env.String("AFTERSALES_CONSUMER_NAME", ConsumerName());
     if (Status s = env.Finish(); !s.ok()) return s;
 
     if (webhook.empty()) {

@@ -15,6 +15,27 @@
 #include "services/intake/storage/keys.h"
 #include "services/intake/tickets/ticket_desk.h"
 
+namespace aftersales::intake {
+namespace {
+
+// Sleeps up to `d`, waking early when stop is requested.
+void SleepFor(std::stop_token stop, std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(50)));
+  }
+}
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "intake";
+}
+
+}  // namespace
+}  // namespace aftersales::intake
+
 int main() {
   using namespace aftersales;
   using namespace aftersales::intake;
@@ -32,7 +53,7 @@ int main() {
                      std::chrono::milliseconds(10), std::chrono::minutes(10));
     const auto keep_events = env.Duration("AFTERSALES_INTAKE_EVENT_RETENTION",
                                           std::chrono::hours(24 * 7), std::chrono::minutes(1));
-    const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", HostNameOr("intake"));
+    const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
     // The business calendar's zone and holidays: a deployment's own.
     const std::chrono::minutes utc_offset(
         env.Int("AFTERSALES_UTC_OFFSET_MINUTES", 8 * 60, -18 * 60, 18 * 60));
@@ -76,7 +97,7 @@ int main() {
         } else if (*fired == 200) {
           continue;  // more are due: no pause
         }
-        SleepUnlessStopped(stop, sweep_every);
+        SleepFor(stop, sweep_every);
       }
     });
     parts.workers.push_back([&pool = host.redis(), keep_events](std::stop_token stop) {
@@ -84,7 +105,7 @@ int main() {
         Result<streams::TrimResult> r =
             streams::TrimStream(pool, keys::Events(), keep_events, SystemClock().Now());
         if (!r.ok()) log::Warn("event stream trim failed", {{"error", r.status().ToString()}});
-        SleepUnlessStopped(stop, std::chrono::minutes(1));
+        SleepFor(stop, std::chrono::minutes(1));
       }
     });
     return parts;

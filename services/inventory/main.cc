@@ -16,6 +16,17 @@
 #include "services/inventory/rpc/inventory_service.h"
 #include "services/inventory/storage/keys.h"
 
+namespace {
+
+std::string ConsumerName() {
+  // The pod name in a cluster (stable across a container's restarts).
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
+  return "inventory-1";
+}
+
+}  // namespace
+
 int main() {
   using namespace aftersales;
   using namespace std::chrono;
@@ -35,8 +46,7 @@ int main() {
     // read); the ledger streams never are: they are the audit trail.
     const milliseconds events_retention = env.Duration("AFTERSALES_INVENTORY_EVENTS_RETENTION",
                                                        hours(24 * 7), hours(1), hours(24 * 365));
-    const std::string consumer_name =
-        env.String("AFTERSALES_CONSUMER_NAME", HostNameOr("inventory-1"));
+    const std::string consumer_name = env.String("AFTERSALES_CONSUMER_NAME", ConsumerName());
     if (Status s = env.Finish(); !s.ok()) return s;
 
     store = std::make_unique<inventory::InventoryStore>(host.redis(), clock, ids);

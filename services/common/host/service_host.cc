@@ -1,7 +1,5 @@
 #include "services/common/host/service_host.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -228,19 +226,6 @@ int ServiceHost::Run(const ServiceFactory& factory, ShutdownSignal& shutdown) {
   http.Shutdown(milliseconds(2000));
   log::Info("stopped");
   return 0;
-}
-
-std::string HostNameOr(const std::string& fallback) {
-  char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') return host;
-  return fallback;
-}
-
-void SleepUnlessStopped(std::stop_token stop, std::chrono::milliseconds d) {
-  std::mutex mu;
-  std::condition_variable_any wakeup;
-  std::unique_lock lock(mu);
-  wakeup.wait_for(lock, stop, d, [] { return false; });
 }
 
 int RunService(ServiceDefaults defaults, const ServiceFactory& factory) {

@@ -81,13 +81,6 @@ const Clock& ServiceClock();
 Result<std::unique_ptr<TestClock>> OpenConfiguredTestClock(bool test_mode,
                                                            const std::string& clock_file);
 
-// The host's name (the pod name in a cluster, stable across a container's
-// restarts), or `fallback`: the default consumer name in stream groups.
-std::string HostNameOr(const std::string& fallback);
-
-// Sleeps up to `d` on a worker thread, waking early when stop is requested.
-void SleepUnlessStopped(std::stop_token stop, std::chrono::milliseconds d);
-
 // main() of a service: `return RunService({"intake", 50051, 9101}, factory);`
 int RunService(ServiceDefaults defaults, const ServiceFactory& factory);
 
