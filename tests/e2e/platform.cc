@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -33,8 +34,33 @@ Platform::Platform(std::map<std::string, std::string> extra_env, PlatformClock c
 }
 
 Platform::~Platform() {
+  ReportExitedServices();
   processes_.clear();  // kills whatever still runs
   RemoveTree(dir_);
+}
+
+// A service that died during a test explains most failures that follow (a 503
+// from the gateway, a refused connection), and its log goes with the temporary
+// directory: put its end on stderr, which ctest shows when the test fails.
+void Platform::ReportExitedServices() {
+  for (auto& [name, p] : processes_) {
+    if (!p.process || p.process->running()) continue;
+    const int status = p.process->exit_status();
+    std::string how = WIFSIGNALED(status) ? "killed by signal " : "exited with code ";
+    how += std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    const std::string log = Log(name);
+    size_t from = log.size();
+    for (int lines = 0; lines < 40 && from > 0; ++lines) {
+      const size_t nl = log.rfind('\n', from - 1);
+      if (nl == std::string::npos) {
+        from = 0;
+        break;
+      }
+      from = nl;
+    }
+    std::fprintf(stderr, "platform: %s was not running at the end of the test (%s); its log ends:\n%s\n",
+                 name.c_str(), how.c_str(), log.substr(from).c_str());
+  }
 }
 
 void Platform::StartService(const std::string& name) {

@@ -62,6 +62,7 @@ class Platform {
   std::string LogLine(const std::string& name, const std::string& needle) const;
 
  private:
+  void ReportExitedServices();
   void StartService(const std::string& name);
 
   std::map<std::string, std::string> extra_env_;

@@ -28,6 +28,8 @@ class ChildProcess {
   int Stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Waits for the process to exit by itself.
   int Wait(std::chrono::milliseconds timeout);
+  // How it ended, as waitpid gives it; meaningful once running() is false.
+  int exit_status() const { return status_; }
 
  private:
   pid_t pid_ = -1;
