@@ -31,10 +31,10 @@ void Cap(std::optional<Duration>& d, const std::optional<Duration>& cap) {
 }
 
 Status Forbids(const DeadlineClock& c, std::string_view step) {
-  return FailedPrecondition("CLOCK_STATE_FORBIDS_STEP",
-                            std::string(ClockKindName(c.kind)) + " clock is " +
-                                std::string(ClockStateName(c.state)) + "; cannot " +
-                                std::string(step));
+  return FailedPrecondition("CLOCK_STATE_FORBIDS_STEP", std::string(ClockKindName(c.kind)) +
+                                                            " clock is " +
+                                                            std::string(ClockStateName(c.state)) +
+                                                            "; cannot " + std::string(step));
 }
 
 TimePoint Advance(ClockTime time, TimePoint from, Duration d, const BusinessCalendar& calendar) {
@@ -45,24 +45,36 @@ TimePoint Advance(ClockTime time, TimePoint from, Duration d, const BusinessCale
 
 std::string_view ClockKindName(ClockKind kind) {
   switch (kind) {
-    case ClockKind::kFirstResponse: return "FIRST_RESPONSE";
-    case ClockKind::kHandling: return "HANDLING";
-    case ClockKind::kRemoteSession: return "REMOTE_SESSION";
-    case ClockKind::kOnsiteArrival: return "ONSITE_ARRIVAL";
-    case ClockKind::kHandlingPlan: return "HANDLING_PLAN";
-    case ClockKind::kRepair: return "REPAIR";
+    case ClockKind::kFirstResponse:
+      return "FIRST_RESPONSE";
+    case ClockKind::kHandling:
+      return "HANDLING";
+    case ClockKind::kRemoteSession:
+      return "REMOTE_SESSION";
+    case ClockKind::kOnsiteArrival:
+      return "ONSITE_ARRIVAL";
+    case ClockKind::kHandlingPlan:
+      return "HANDLING_PLAN";
+    case ClockKind::kRepair:
+      return "REPAIR";
   }
   return "UNKNOWN";
 }
 
 std::string_view ClockStateName(ClockState state) {
   switch (state) {
-    case ClockState::kRunning: return "RUNNING";
-    case ClockState::kPaused: return "PAUSED";
-    case ClockState::kWarned: return "WARNED";
-    case ClockState::kMet: return "MET";
-    case ClockState::kBreached: return "BREACHED";
-    case ClockState::kCancelled: return "CANCELLED";
+    case ClockState::kRunning:
+      return "RUNNING";
+    case ClockState::kPaused:
+      return "PAUSED";
+    case ClockState::kWarned:
+      return "WARNED";
+    case ClockState::kMet:
+      return "MET";
+    case ClockState::kBreached:
+      return "BREACHED";
+    case ClockState::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }
@@ -88,10 +100,13 @@ Status DeadlinePolicy::Validate() const {
   for (size_t t = 0; t < tables.size(); ++t) {
     for (int s = 0; s < kSeverityCount; ++s) {
       const auto& d = (*tables[t])[static_cast<size_t>(s)];
-      v.Check(!d || *d > Duration::zero(),
-              std::string(kTableNames[t]) + "." +
-                  std::string(SeverityName(static_cast<Severity>(s))),
-              "must be positive");
+      // Names built only for a bad entry: every report validates its policy.
+      if (d && *d <= Duration::zero()) {
+        std::string field = kTableNames[t];
+        field += '.';
+        field += SeverityName(static_cast<Severity>(s));
+        v.Check(false, field, "must be positive");
+      }
     }
   }
   v.Check(!repair_main_equipment || *repair_main_equipment > Duration::zero(),
@@ -131,15 +146,22 @@ Result<DeadlinePolicy> DeadlinePolicy::TightenedBy(const ContractDeadlines& c) c
 std::optional<Duration> DeadlinePolicy::Budget(ClockKind kind, const ClockContext& ctx) const {
   const auto s = static_cast<size_t>(ctx.severity);
   switch (kind) {
-    case ClockKind::kFirstResponse: return first_response[s];
-    case ClockKind::kHandling: return handling[s];
-    case ClockKind::kRemoteSession: return remote_session[s];
-    case ClockKind::kHandlingPlan: return handling_plan[s];
+    case ClockKind::kFirstResponse:
+      return first_response[s];
+    case ClockKind::kHandling:
+      return handling[s];
+    case ClockKind::kRemoteSession:
+      return remote_session[s];
+    case ClockKind::kHandlingPlan:
+      return handling_plan[s];
     case ClockKind::kOnsiteArrival:
       switch (ctx.zone) {
-        case Zone::kCity: return onsite_city[s];
-        case Zone::kSuburb: return onsite_suburb[s];
-        case Zone::kRemote: return onsite_remote[s];
+        case Zone::kCity:
+          return onsite_city[s];
+        case Zone::kSuburb:
+          return onsite_suburb[s];
+        case Zone::kRemote:
+          return onsite_remote[s];
       }
       return std::nullopt;
     case ClockKind::kRepair:
@@ -185,8 +207,8 @@ Status DeadlineClock::Pause(TimePoint at) {
   if (state != ClockState::kRunning && state != ClockState::kWarned) return Forbids(*this, "pause");
   if (at >= due) {
     // Pausing now would hide a miss that has already happened.
-    return FailedPrecondition("CLOCK_OVERDUE", std::string(ClockKindName(kind)) +
-                                                   " clock is already past its due time");
+    return FailedPrecondition(
+        "CLOCK_OVERDUE", std::string(ClockKindName(kind)) + " clock is already past its due time");
   }
   paused_at = at;
   state = ClockState::kPaused;
@@ -251,9 +273,9 @@ Status DeadlineClock::Cancel(TimePoint at) {
 Status DeadlineClock::Warn(TimePoint at) {
   if (!DueForWarning(at)) {
     return state == ClockState::kRunning && !warned
-               ? FailedPrecondition("CLOCK_NOT_DUE_FOR_WARNING",
-                                    std::string(ClockKindName(kind)) +
-                                        " clock has not reached its warning time")
+               ? FailedPrecondition(
+                     "CLOCK_NOT_DUE_FOR_WARNING",
+                     std::string(ClockKindName(kind)) + " clock has not reached its warning time")
                : Forbids(*this, "warn");
   }
   warned = true;

@@ -38,13 +38,12 @@ struct Keywords {
 // (because "不常用" contains "常用" and "abnormal" occurs in several).
 constexpr std::array<Keywords, 4> kKeywords = {{
     {Impact::kSystemDown,
-     {"system down", "cannot start", "can't start", "won't start", "does not start",
-      "all stopped", "all service stopped", "total outage", "whole system", "completely down",
-      "全部停止", "无法启动", "不能启动", "瘫痪", "宕机", "全部中断"}},
+     {"system down", "cannot start", "can't start", "won't start", "does not start", "all stopped",
+      "all service stopped", "total outage", "whole system", "completely down", "全部停止",
+      "无法启动", "不能启动", "瘫痪", "宕机", "全部中断"}},
     {Impact::kAbnormalInfoOnly,
-     {"abnormal info", "info only", "information only", "no service affected",
-      "not affected", "no impact", "warning only", "异常信息", "告警信息", "报警信息",
-      "不影响", "提示信息"}},
+     {"abnormal info", "info only", "information only", "no service affected", "not affected",
+      "no impact", "warning only", "异常信息", "告警信息", "报警信息", "不影响", "提示信息"}},
     {Impact::kRareDeviceDown,
      {"rare device down", "rarely used", "seldom used", "rare device", "不常用", "很少使用",
       "偶尔使用", "备用设备"}},
@@ -85,15 +84,24 @@ std::string_view ImpactName(Impact impact) {
 
 Severity SeverityFromImpact(Impact impact) {
   switch (impact) {
-    case Impact::kSystemDown: return Severity::kEmergency;
-    case Impact::kCommonDeviceDown: return Severity::kMajor;
-    case Impact::kRareDeviceDown: return Severity::kMinor;
-    case Impact::kAbnormalInfoOnly: return Severity::kNotice;
+    case Impact::kSystemDown:
+      return Severity::kEmergency;
+    case Impact::kCommonDeviceDown:
+      return Severity::kMajor;
+    case Impact::kRareDeviceDown:
+      return Severity::kMinor;
+    case Impact::kAbnormalInfoOnly:
+      return Severity::kNotice;
   }
   return Severity::kNotice;
 }
 
 Result<Severity> ParseSeverity(std::string_view text, std::string_view field) {
+  // The stored and wire form is the enum name: no normalising (every report
+  // parses it several times).
+  for (const auto& [s, name] : kSeverityNames) {
+    if (text == name) return s;
+  }
   const std::string n = Normalise(text);
   for (const auto& [s, name] : kSeverityNames) {
     if (n == Normalise(name)) return s;
@@ -108,6 +116,9 @@ Result<Severity> ParseSeverity(std::string_view text, std::string_view field) {
 }
 
 Result<Impact> ParseImpact(std::string_view text, std::string_view field) {
+  for (const auto& [i, name] : kImpactNames) {
+    if (text == name) return i;  // the stored form, as for ParseSeverity
+  }
   const std::string n = Normalise(text);
   if (!n.empty()) {
     for (const auto& [i, name] : kImpactNames) {
@@ -121,10 +132,10 @@ Result<Impact> ParseImpact(std::string_view text, std::string_view field) {
   }
   return InvalidArgument(
       "UNKNOWN_IMPACT", "cannot tell the severity from the impact; state the severity",
-      {{std::string(field),
-        n.empty() ? "required when no severity is given"
-                  : "not one of SYSTEM_DOWN, COMMON_DEVICE_DOWN, RARE_DEVICE_DOWN, "
-                    "ABNORMAL_INFO_ONLY and no known keyword"}});
+      {{std::string(field), n.empty()
+                                ? "required when no severity is given"
+                                : "not one of SYSTEM_DOWN, COMMON_DEVICE_DOWN, RARE_DEVICE_DOWN, "
+                                  "ABNORMAL_INFO_ONLY and no known keyword"}});
 }
 
 Result<Severity> DeriveSeverity(std::optional<Severity> stated, std::string_view impact_text) {

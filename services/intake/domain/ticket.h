@@ -73,6 +73,7 @@ enum class TicketStatus {
   kResolved,
   kClosed,
 };
+inline constexpr int kTicketStatusCount = static_cast<int>(TicketStatus::kClosed) + 1;
 enum class Channel { kHotline, kEmail, kFax, kWeb, kMobileApp, kDeviceAlarm };
 enum class PauseReason { kCustomerUnreachable, kSiteClosed, kAwaitingCustomerPart };
 enum class ResolutionMethod { kPhone, kRemoteSession, kOnsite };
@@ -99,12 +100,12 @@ enum class HistoryKind {
   kDiagnosed,
 };
 
-std::string_view TicketKindName(TicketKind kind);        // "FAULT", "CONSULTATION"
-std::string_view TicketStatusName(TicketStatus status);  // "OPEN", ...
-std::string_view ChannelName(Channel channel);           // "HOTLINE", ...
-std::string_view PauseReasonName(PauseReason reason);    // "CUSTOMER_UNREACHABLE", ...
+std::string_view TicketKindName(TicketKind kind);                // "FAULT", "CONSULTATION"
+std::string_view TicketStatusName(TicketStatus status);          // "OPEN", ...
+std::string_view ChannelName(Channel channel);                   // "HOTLINE", ...
+std::string_view PauseReasonName(PauseReason reason);            // "CUSTOMER_UNREACHABLE", ...
 std::string_view ResolutionMethodName(ResolutionMethod method);  // "PHONE", ...
-std::string_view HistoryKindName(HistoryKind kind);      // "REPORTED", ...
+std::string_view HistoryKindName(HistoryKind kind);              // "REPORTED", ...
 
 // What is recorded at intake (domain.md "Fault intake").
 struct NewTicket {
@@ -201,8 +202,7 @@ class Ticket {
   Status Resolve(std::string_view actor, TimePoint at, ResolutionMethod method,
                  std::string_view summary);
   Status Close(std::string_view actor, TimePoint at, std::string_view reason = {});
-  Status Reopen(std::string_view actor, TimePoint at, std::string_view reason,
-                bool agent_on_call);
+  Status Reopen(std::string_view actor, TimePoint at, std::string_view reason, bool agent_on_call);
   Status Pause(std::string_view actor, TimePoint at, PauseReason reason,
                std::string_view note = {});
   Status Resume(std::string_view actor, TimePoint at, std::string_view note = {});

@@ -521,21 +521,29 @@ grpc::ServerUnaryReactor* IntakeService::ListTickets(grpc::CallbackServerContext
       customer = caller.customer_id;
     }
     // The most selective index drives the scan; the other filters are
-    // checked on the tickets it yields.
-    std::string index = keys::TicketsAll();
+    // checked on the tickets it yields. Status and severity share indexes
+    // (one per pair): either alone reads the union of its pairs.
+    std::vector<std::string> indexes;
     if (!customer.empty()) {
-      index = keys::TicketsByCustomer(customer);
-    } else if (status) {
-      index = keys::TicketsByStatus(TicketStatusName(*status));
-    } else if (severity) {
-      index = keys::TicketsBySeverity(SeverityName(*severity));
+      indexes.push_back(keys::TicketsByCustomer(customer));
+    } else if (status || severity) {
+      for (int st = 0; st < kTicketStatusCount; ++st) {
+        if (status && static_cast<int>(*status) != st) continue;
+        for (int sv = 0; sv < kSeverityCount; ++sv) {
+          if (severity && static_cast<int>(*severity) != sv) continue;
+          indexes.push_back(keys::TicketsByState(TicketStatusName(static_cast<TicketStatus>(st)),
+                                                 SeverityName(static_cast<Severity>(sv))));
+        }
+      }
+    } else {
+      indexes.push_back(keys::TicketsAll());
     }
     // Bounded work per call: a sparse filter returns a short page with a
     // token rather than scanning on.
     constexpr int kMaxRounds = 8;
     for (int round = 0; round < kMaxRounds; ++round) {
       const int want = page_size - resp->tickets_size();
-      Result<TicketIndexPage> page = store_.ListIndex(index, cursor, std::max(want, 16));
+      Result<TicketIndexPage> page = store_.ListIndexes(indexes, cursor, std::max(want, 16));
       if (!page.ok()) return page.status();
       Result<std::vector<VersionedTicket>> tickets = store_.LoadTickets(page->numbers);
       if (!tickets.ok()) return tickets.status();

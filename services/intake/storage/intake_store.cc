@@ -1,5 +1,8 @@
 #include "services/intake/storage/intake_store.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "services/common/streams/outbox.h"
 #include "services/intake/storage/keys.h"
 
@@ -23,58 +26,79 @@ return {1, ARGV[2]}
 )lua";
 
 // A batch of ticket changes, each on its own: version check (the optimistic
-// lock that also makes the watchdog's claim atomic), idempotency, the handled
-// marker of a consumed event, the record, its index entries, its place in the
-// clock schedule and its events, all or nothing. Batching lets concurrent
+// lock that also makes the watchdog's claim atomic), the handled marker of a
+// consumed event, idempotency, the record, its index entries, its place in
+// the clock schedule and its events, all or nothing. Batching lets concurrent
 // reports share one round trip; a refused change does not stop the others.
+// Redis runs this for every report, so it makes as few calls as it can: the
+// keys every change shares come once per batch; a new ticket is one SET NX
+// (its version is the value's prefix, built by the caller, so the script
+// never copies the record); the request id is checked and remembered by one
+// SET NX GET; index entries that cannot move (all, customer: a ticket keeps
+// its number and customer) are written for a new ticket only. A refusal
+// after a write takes that write back: the script is atomic, so nothing
+// half-written is ever seen.
 constexpr char kWriteTicketLua[] = R"lua(
--- KEYS: 11 per change: 1 ticket, 2 stream, 3 request, 4 schedule, 5 all,
---       6 customer index, 7 old status, 8 new status, 9 old severity,
---       10 new severity, 11 handled
--- ARGV: 1 change count; per change: 1 expected version, 2 blob, 3 number,
---       4 sequence, 5 next clock ms ('' = none), 6 request value ('' = none),
---       7 request ttl, 8 handled ttl ('' = none), 9 event count, then 5 values
---       per event
+-- KEYS: 1 stream, 2 schedule, 3 all tickets; then 6 per change: 1 ticket,
+--       2 request, 3 customer index, 4 old state index, 5 new state index,
+--       6 handled
+-- ARGV: 1 change count, 2 request ttl; per change: 1 expected version,
+--       2 value ("<expected + 1>:<encoded ticket>"), 3 number, 4 sequence,
+--       5 next clock ms ('' = none), 6 request value ('' = none), 7 handled
+--       ttl ('' = none), 8 event count, then 5 values per event
 -- Returns per change {1, version} written, {2, first answer} replayed request
 -- id, {3, ''} event already handled, {4, "<CODE> <REASON> <message>"} refused.
 local function write_one(k, a)
+  local expected = ARGV[a + 1]
+  local new = expected == '0'
+  if not new then
+    local current = redis.call('GET', KEYS[k + 1])
+    if not current or string.sub(current, 1, #expected + 1) ~= expected .. ':' then
+      return {4, 'ABORTED TICKET_CHANGED ticket ' .. ARGV[a + 3] .. ' changed meanwhile'}
+    end
+  end
+  local marked = false
+  if ARGV[a + 7] ~= '' then
+    if not aftersales_first_time(KEYS[k + 6], ARGV[a + 7]) then return {3, ''} end
+    marked = true
+  end
+  local remembered = false
   if ARGV[a + 6] ~= '' then
-    local prev = redis.call('GET', KEYS[k + 3])
+    local prev = redis.call('SET', KEYS[k + 2], ARGV[a + 6], 'NX', 'GET', 'EX', ARGV[2])
     if prev then return {2, prev} end
-  end
-  local current = redis.call('HGET', KEYS[k + 1], 'v')
-  if ARGV[a + 1] == '0' then
-    if current then return {4, 'ALREADY_EXISTS TICKET_EXISTS ticket ' .. ARGV[a + 3] .. ' exists'} end
-  elseif current ~= ARGV[a + 1] then
-    return {4, 'ABORTED TICKET_CHANGED ticket ' .. ARGV[a + 3] .. ' changed meanwhile'}
-  end
-  if ARGV[a + 8] ~= '' and not aftersales_first_time(KEYS[k + 11], ARGV[a + 8]) then
-    return {3, ''}
+    remembered = true
   end
   local number = ARGV[a + 3]
   local seq = ARGV[a + 4]
-  local version = tonumber(ARGV[a + 1]) + 1
-  redis.call('HSET', KEYS[k + 1], 'v', version, 'd', ARGV[a + 2])
-  redis.call('ZADD', KEYS[k + 5], seq, number)
-  redis.call('ZADD', KEYS[k + 6], seq, number)
-  if KEYS[k + 7] ~= KEYS[k + 8] then redis.call('ZREM', KEYS[k + 7], number) end
-  redis.call('ZADD', KEYS[k + 8], seq, number)
-  if KEYS[k + 9] ~= KEYS[k + 10] then redis.call('ZREM', KEYS[k + 9], number) end
-  redis.call('ZADD', KEYS[k + 10], seq, number)
-  if ARGV[a + 5] == '' then
-    redis.call('ZREM', KEYS[k + 4], number)
+  if new then
+    if not redis.call('SET', KEYS[k + 1], ARGV[a + 2], 'NX') then
+      if remembered then redis.call('DEL', KEYS[k + 2]) end
+      if marked then redis.call('DEL', KEYS[k + 6]) end
+      return {4, 'ALREADY_EXISTS TICKET_EXISTS ticket ' .. number .. ' exists'}
+    end
+    redis.call('ZADD', KEYS[3], seq, number)
+    redis.call('ZADD', KEYS[k + 3], seq, number)
+    redis.call('ZADD', KEYS[k + 5], seq, number)
   else
-    redis.call('ZADD', KEYS[k + 4], ARGV[a + 5], number)
+    redis.call('SET', KEYS[k + 1], ARGV[a + 2])
+    if KEYS[k + 4] ~= KEYS[k + 5] then
+      redis.call('ZREM', KEYS[k + 4], number)
+      redis.call('ZADD', KEYS[k + 5], seq, number)
+    end
   end
-  if ARGV[a + 6] ~= '' then redis.call('SET', KEYS[k + 3], ARGV[a + 6], 'EX', ARGV[a + 7]) end
-  for i = 0, tonumber(ARGV[a + 9]) - 1 do aftersales_emit_argv(KEYS[k + 2], a + 10 + i * 5) end
-  return {1, version}
+  if ARGV[a + 5] ~= '' then
+    redis.call('ZADD', KEYS[2], ARGV[a + 5], number)
+  elseif not new then
+    redis.call('ZREM', KEYS[2], number)
+  end
+  for i = 0, tonumber(ARGV[a + 8]) - 1 do aftersales_emit_argv(KEYS[1], a + 9 + i * 5) end
+  return {1, tonumber(expected) + 1}
 end
 local results = {}
-local a = 1
+local a = 2
 for t = 0, tonumber(ARGV[1]) - 1 do
-  results[t + 1] = write_one(t * 11, a)
-  a = a + 9 + 5 * tonumber(ARGV[a + 9])
+  results[t + 1] = write_one(3 + t * 6, a)
+  a = a + 8 + 5 * tonumber(ARGV[a + 8])
 end
 return results
 )lua";
@@ -231,31 +255,38 @@ Result<IntakeStore::ReportLookup> IntakeStore::LookupReport(const std::string& r
 }
 
 namespace {
-Result<std::optional<VersionedTicket>> FromHash(redis::ReplyView v, redis::ReplyView d) {
-  if (v.is_nil() || d.is_nil()) return std::optional<VersionedTicket>();
-  Result<StoredTicket> ticket = DecodeTicket(d.str());
+// A ticket key holds "<version>:<encoded ticket>" (see the write script).
+Result<std::optional<VersionedTicket>> FromValue(redis::ReplyView value) {
+  if (value.is_nil()) return std::optional<VersionedTicket>();
+  const std::string_view bytes = value.str();
+  const size_t colon = bytes.find(':');
+  int64_t version = 0;
+  if (colon == std::string_view::npos ||
+      std::from_chars(bytes.data(), bytes.data() + colon, version).ptr != bytes.data() + colon) {
+    return Status(Code::kDataLoss, "CORRUPT_TICKET", "a stored ticket has no version");
+  }
+  Result<StoredTicket> ticket = DecodeTicket(bytes.substr(colon + 1));
   if (!ticket.ok()) return ticket.status();
-  return std::optional<VersionedTicket>(
-      VersionedTicket{std::move(ticket).value(), v.integer().value_or(0)});
+  return std::optional<VersionedTicket>(VersionedTicket{std::move(ticket).value(), version});
 }
 }  // namespace
 
 Result<std::optional<VersionedTicket>> IntakeStore::LoadTicket(const std::string& number) {
-  Result<redis::Reply> reply = pool_.Command({"HMGET", keys::Ticket(number), "v", "d"});
+  Result<redis::Reply> reply = pool_.Command({"GET", keys::Ticket(number)});
   if (!reply.ok()) return reply.status();
-  return FromHash((*reply)[0], (*reply)[1]);
+  return FromValue(reply->view());
 }
 
 Result<std::vector<VersionedTicket>> IntakeStore::LoadTickets(
     const std::vector<std::string>& numbers) {
   std::vector<VersionedTicket> out;
   if (numbers.empty()) return out;
-  std::vector<std::vector<std::string>> commands;
-  for (const auto& n : numbers) commands.push_back({"HMGET", keys::Ticket(n), "v", "d"});
-  Result<std::vector<redis::Reply>> replies = pool_.Pipeline(commands);
-  if (!replies.ok()) return replies.status();
-  for (const redis::Reply& r : *replies) {
-    Result<std::optional<VersionedTicket>> t = FromHash(r[0], r[1]);
+  std::vector<std::string> argv{"MGET"};
+  for (const auto& n : numbers) argv.push_back(keys::Ticket(n));
+  Result<redis::Reply> reply = pool_.Command(argv);
+  if (!reply.ok()) return reply.status();
+  for (size_t i = 0; i < reply->size(); ++i) {
+    Result<std::optional<VersionedTicket>> t = FromValue((*reply)[i]);
     if (!t.ok()) return t.status();
     if (t->has_value()) out.push_back(std::move(**t));
   }
@@ -270,35 +301,43 @@ Result<TicketWriteResult> IntakeStore::WriteTicket(const TicketWrite& write) {
 
 Result<std::vector<Result<TicketWriteResult>>> IntakeStore::WriteTickets(
     const std::vector<const TicketWrite*>& writes) {
-  std::vector<std::string> keys_;
-  std::vector<std::string> args{std::to_string(writes.size())};
-  keys_.reserve(11 * writes.size());
+  std::vector<std::string> keys_{keys::Events(), keys::ClockSchedule(), keys::TicketsAll()};
+  std::vector<std::string> args{std::to_string(writes.size()),
+                                std::to_string(kRequestIdTtl.count())};
+  keys_.reserve(3 + 6 * writes.size());
+  args.reserve(2 + 13 * writes.size());
   for (const TicketWrite* write : writes) {
     const StoredTicket& t = *write->ticket;
     const TicketRecord& r = t.record;
-    const std::string number = r.number.ToString();
-    const std::string status(TicketStatusName(r.status));
-    const std::string severity(SeverityName(r.severity));
-    const std::string old_status = write->previous_status.empty() ? status : write->previous_status;
-    const std::string old_severity =
-        write->previous_severity.empty() ? severity : write->previous_severity;
+    std::string number = r.number.ToString();
+    const std::string_view status = TicketStatusName(r.status);
+    const std::string_view severity = SeverityName(r.severity);
     const std::optional<TimePoint> next = Ticket::NextClockEvent(r);
-    for (std::string& k : std::vector<std::string>{
-             keys::Ticket(number), keys::Events(), RequestKey(write->request_id),
-             keys::ClockSchedule(), keys::TicketsAll(),
-             keys::TicketsByCustomer(r.report.customer_id), keys::TicketsByStatus(old_status),
-             keys::TicketsByStatus(status), keys::TicketsBySeverity(old_severity),
-             keys::TicketsBySeverity(severity),
-             write->handled ? write->handled->key : keys::Ticket(number)}) {
-      keys_.push_back(std::move(k));
+    std::string ticket_key = keys::Ticket(number);
+    // No handled marker: a key of the same slot stands in (unused).
+    std::string handled_key = write->handled ? write->handled->key : ticket_key;
+    keys_.push_back(std::move(ticket_key));
+    keys_.push_back(RequestKey(write->request_id));
+    keys_.push_back(keys::TicketsByCustomer(r.report.customer_id));
+    keys_.push_back(keys::TicketsByState(
+        write->previous_status.empty() ? status : std::string_view(write->previous_status),
+        write->previous_severity.empty() ? severity : std::string_view(write->previous_severity)));
+    keys_.push_back(keys::TicketsByState(status, severity));
+    keys_.push_back(std::move(handled_key));
+    std::string request_value;
+    if (!write->request_id.empty()) {
+      request_value = "ticket:";
+      request_value += number;
     }
     args.push_back(std::to_string(write->expected_version));
-    args.push_back(EncodeTicket(t));
-    args.push_back(number);
+    std::string value = std::to_string(write->expected_version + 1);
+    value += ':';
+    value += EncodeTicket(t);
+    args.push_back(std::move(value));
+    args.push_back(std::move(number));
     args.push_back(std::to_string(r.number.sequence()));
     args.push_back(next ? std::to_string(ToUnixMillis(*next)) : std::string());
-    args.push_back(write->request_id.empty() ? std::string() : "ticket:" + number);
-    args.push_back(std::to_string(kRequestIdTtl.count()));
+    args.push_back(std::move(request_value));
     args.push_back(write->handled ? write->handled->ttl_seconds : std::string());
     args.push_back(std::to_string(write->events.size()));
     for (const auto& e : write->events) {
@@ -337,21 +376,32 @@ Result<std::vector<Result<TicketWriteResult>>> IntakeStore::WriteTickets(
   return out;
 }
 
-Result<TicketIndexPage> IntakeStore::ListIndex(const std::string& index_key, uint64_t before,
-                                               int limit) {
+Result<TicketIndexPage> IntakeStore::ListIndexes(const std::vector<std::string>& index_keys,
+                                                 uint64_t before, int limit) {
   const std::string max = before == 0 ? std::string("+inf") : "(" + std::to_string(before);
-  Result<redis::Reply> reply =
-      pool_.Command({"ZREVRANGEBYSCORE", index_key, max, "-inf", "WITHSCORES", "LIMIT", "0",
-                     std::to_string(limit + 1)});
-  if (!reply.ok()) return reply.status();
-  TicketIndexPage page;
-  for (size_t i = 0; i + 1 < reply->size(); i += 2) {
-    if (static_cast<int>(page.numbers.size()) == limit) {
-      page.more = true;
-      break;
+  std::vector<std::vector<std::string>> commands;
+  for (const std::string& key : index_keys) {
+    commands.push_back({"ZREVRANGEBYSCORE", key, max, "-inf", "WITHSCORES", "LIMIT", "0",
+                        std::to_string(limit + 1)});
+  }
+  Result<std::vector<redis::Reply>> replies = pool_.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  // The indexes are disjoint and each gave its newest `limit + 1` below the
+  // cursor, so the newest `limit + 1` of their union are among these.
+  std::vector<std::pair<uint64_t, std::string>> merged;
+  for (const redis::Reply& reply : *replies) {
+    for (size_t i = 0; i + 1 < reply.size(); i += 2) {
+      merged.emplace_back(static_cast<uint64_t>(reply[i + 1].integer().value_or(0)),
+                          reply[i].string());
     }
-    page.numbers.push_back((*reply)[i].string());
-    page.sequences.push_back(static_cast<uint64_t>((*reply)[i + 1].integer().value_or(0)));
+  }
+  std::sort(merged.begin(), merged.end(),
+            [](const auto& x, const auto& y) { return x.first > y.first; });
+  TicketIndexPage page;
+  page.more = merged.size() > static_cast<size_t>(limit);
+  for (size_t i = 0; i < merged.size() && i < static_cast<size_t>(limit); ++i) {
+    page.sequences.push_back(merged[i].first);
+    page.numbers.push_back(std::move(merged[i].second));
   }
   return page;
 }

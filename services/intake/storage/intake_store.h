@@ -118,8 +118,11 @@ class IntakeStore {
   Result<std::vector<Result<TicketWriteResult>>> WriteTickets(
       const std::vector<const TicketWrite*>& writes);
 
-  // Numbers in `index_key` with a sequence below `before` (0: from the newest).
-  Result<TicketIndexPage> ListIndex(const std::string& index_key, uint64_t before, int limit);
+  // Numbers in the union of `index_keys` (disjoint indexes, e.g. a status'
+  // state indexes) with a sequence below `before` (0: from the newest), newest
+  // first: one round trip, O(k (log n + limit)) for k indexes.
+  Result<TicketIndexPage> ListIndexes(const std::vector<std::string>& index_keys, uint64_t before,
+                                      int limit);
   // Tickets whose next clock event is at or before `now`, earliest first.
   Result<std::vector<std::string>> DueTickets(TimePoint now, int limit);
 

@@ -41,11 +41,15 @@ inline std::string TicketSequence() { return Join("seq:ticket", ""); }
 // List indexes: sorted sets of fault numbers scored by their sequence.
 inline std::string TicketsAll() { return Join("tickets", ""); }
 inline std::string TicketsByCustomer(std::string_view id) { return Join("tickets:customer:", id); }
-inline std::string TicketsByStatus(std::string_view status) {
-  return Join("tickets:status:", status);
-}
-inline std::string TicketsBySeverity(std::string_view severity) {
-  return Join("tickets:severity:", severity);
+// One index per (status, severity) pair rather than one per status and one
+// per severity: a report or a step writes one entry instead of two; a list by
+// status alone merges the four severities' indexes, by severity alone the
+// statuses' (storage/intake_store.h, ListIndexes).
+inline std::string TicketsByState(std::string_view status, std::string_view severity) {
+  std::string s = Join("tickets:state:", status);
+  s += ':';
+  s.append(severity);
+  return s;
 }
 // The watchdog's schedule: fault number scored by the unix ms of the
 // ticket's next clock warning or due time.

@@ -158,11 +158,10 @@ TEST_CASE("concurrent reports sharing script runs each get their ticket, index e
     return f.pool_->Command({"ZCARD", key})->integer().value_or(-1);
   };
   CHECK(count(keys::TicketsAll()) == kTotal);
-  CHECK(count(keys::TicketsByStatus("OPEN")) == kTotal);
   CHECK(count(keys::TicketsByCustomer(a.customer_id)) == kTotal / 2);
   CHECK(count(keys::TicketsByCustomer(b.customer_id)) == kTotal / 2);
-  CHECK(count(keys::TicketsBySeverity("EMERGENCY")) == kTotal / 2);
-  CHECK(count(keys::TicketsBySeverity("MINOR")) == kTotal / 2);
+  CHECK(count(keys::TicketsByState("OPEN", "EMERGENCY")) == kTotal / 2);
+  CHECK(count(keys::TicketsByState("OPEN", "MINOR")) == kTotal / 2);
   CHECK(count(keys::ClockSchedule()) == kTotal);
   std::set<std::string> announced;
   for (const auto& e : f.Events()) {
@@ -515,6 +514,87 @@ TEST_CASE("lists page newest first without gaps or repeats") {
   list.set_page_token("garbage");
   v1::ListTicketsResponse bad;
   CHECK(f.Call(&Stub::ListTickets, list, &bad).code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("a new ticket under a taken number is refused and leaves its request id unused") {
+  IntakeFixture f;
+  auto base = f.MakeInstallBase();
+  v1::Ticket made = f.MustCreate(f.FaultReport(base));
+  Result<std::optional<VersionedTicket>> stored = f.store_->LoadTicket(made.number());
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  const int64_t keys_before = f.DbSize();
+  const auto events_before = f.Events().size();
+  // The script remembers the request id before it writes the ticket; the
+  // refusal must take that back.
+  TicketWrite write;
+  write.ticket = &(*stored)->ticket;
+  write.expected_version = 0;
+  write.request_id = "req-taken-number";
+  Result<TicketWriteResult> written = f.store_->WriteTicket(write);
+  CHECK(written.status().code() == Code::kAlreadyExists);
+  CHECK(f.DbSize() == keys_before);
+  CHECK(f.Events().size() == events_before);
+  CHECK_FALSE(f.store_->RequestResult("req-taken-number")->has_value());
+  // A stale version is refused before anything is written.
+  write.expected_version = (*stored)->version + 5;
+  CHECK(f.store_->WriteTicket(write).status().code() == Code::kAborted);
+  CHECK(f.DbSize() == keys_before);
+}
+
+TEST_CASE("status and severity filters page newest first across severities and statuses") {
+  IntakeFixture f;
+  auto base = f.MakeInstallBase();
+  // Ten tickets alternating EMERGENCY (system down) and MINOR (rare device);
+  // every third one responded, so both filters span several indexes.
+  std::vector<v1::Ticket> made;
+  for (int i = 0; i < 10; ++i) {
+    auto report = f.FaultReport(base);
+    if (i % 2 == 1) report.set_impact(v1::RARE_DEVICE_DOWN);
+    made.push_back(f.MustCreate(report));
+    if (i % 3 == 0) {
+      v1::RespondTicketRequest respond;
+      respond.set_ticket_number(made.back().number());
+      v1::RespondTicketResponse responded;
+      REQUIRE(f.Call(&Stub::RespondTicket, respond, &responded).ok());
+      made.back() = responded.ticket();
+    }
+  }
+  auto list_all = [&](v1::ListTicketsRequest list) {
+    list.set_page_size(2);
+    std::vector<std::string> seen;
+    for (int pages = 0; pages < 20; ++pages) {
+      v1::ListTicketsResponse page;
+      REQUIRE(f.Call(&Stub::ListTickets, list, &page).ok());
+      CHECK(page.tickets_size() <= 2);
+      for (const auto& t : page.tickets()) seen.push_back(t.number());
+      if (page.next_page_token().empty()) break;
+      list.set_page_token(page.next_page_token());
+    }
+    return seen;
+  };
+  auto expected = [&](auto keep) {
+    std::vector<std::string> out;
+    for (auto it = made.rbegin(); it != made.rend(); ++it) {
+      if (keep(*it)) out.push_back(it->number());
+    }
+    return out;
+  };
+  v1::ListTicketsRequest by_status;
+  by_status.set_status(v1::Ticket::OPEN);
+  CHECK(list_all(by_status) ==
+        expected([](const v1::Ticket& t) { return t.status() == v1::Ticket::OPEN; }));
+  v1::ListTicketsRequest by_severity;
+  by_severity.set_severity(pb::MINOR);
+  CHECK(list_all(by_severity) ==
+        expected([](const v1::Ticket& t) { return t.severity() == pb::MINOR; }));
+  v1::ListTicketsRequest both;
+  both.set_status(v1::Ticket::RESPONDED);
+  both.set_severity(pb::EMERGENCY);
+  CHECK(list_all(both) == expected([](const v1::Ticket& t) {
+          return t.status() == v1::Ticket::RESPONDED && t.severity() == pb::EMERGENCY;
+        }));
+  CHECK(list_all(v1::ListTicketsRequest()).size() == made.size());
 }
 
 TEST_CASE("knowledge articles are found from Chinese symptoms for the right model") {

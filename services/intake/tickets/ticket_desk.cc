@@ -90,8 +90,9 @@ Result<std::vector<v1::Contract>> TicketDesk::ContractsFor(const std::string& cu
 Result<TicketRules> TicketDesk::RulesFor(const NewTicket& report,
                                          const std::vector<v1::Contract>& contracts,
                                          TimePoint at) const {
-  TicketRules rules;
-  rules.calendar = options_.calendar;
+  // Built from the desk's calendar at once (not a default one overwritten):
+  // every report and step comes through here.
+  TicketRules rules{DeadlinePolicy::Default(), options_.calendar};
   // Severity as Report will derive it; an invalid report fails there.
   std::optional<Severity> severity = report.severity;
   if (!severity && !report.impact.empty()) {
