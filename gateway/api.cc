@@ -246,8 +246,8 @@ std::optional<HttpResponse> Api::Serve(const ExchangePtr& x) {
   }
 
   // Everything up to here is cheap and has no effect, so a request that meets
-  // a blocking step (a probe call, the idempotency store) starts over on the
-  // pool rather than block the I/O thread.
+  // a blocking step (a probe call) starts over on the pool rather than block
+  // the I/O thread. An admin's or agent's create never does.
   const ScopeRule* rule = caller->role == "customer"   ? &route.customer
                           : caller->role == "engineer" ? &route.engineer
                                                        : nullptr;
@@ -255,7 +255,9 @@ std::optional<HttpResponse> Api::Serve(const ExchangePtr& x) {
       rule && (rule->scope == Scope::kProbeTicket || rule->scope == Scope::kProbeWorkOrder);
   const auto idem_header = request.headers.Get("Idempotency-Key");
   const bool idempotent = route.create && idem_header.has_value();
-  if (!x->on_pool && options_.run_blocking && (probes || (idempotent && idempotency_))) {
+  // The idempotency store is asynchronous (its own batching thread): not a
+  // reason to go to the pool.
+  if (!x->on_pool && options_.run_blocking && probes) {
     x->on_pool = true;
     RunBlocking([this, x] {
       ScopedRequestId scoped(x->request_id);
@@ -293,39 +295,54 @@ std::optional<HttpResponse> Api::Serve(const ExchangePtr& x) {
     return ErrorResponse(s);
   }
 
-  if (idempotent && idempotency_) {
-    auto begin = idempotency_->Start(
-        caller->subject, idem_key,
-        IdempotencyStore::RequestHash(request.method, request.path, request.body));
-    if (!begin.ok()) {
-      return ErrorResponse(
-          Unavailable("IDEMPOTENCY_UNAVAILABLE", "cannot check the Idempotency-Key now; retry"));
-    }
-    switch (begin->outcome) {
-      case IdempotencyStore::Outcome::kConflict:
-        return ErrorResponse(Status(Code::kAlreadyExists, "IDEMPOTENCY_KEY_REUSED",
-                                    "this Idempotency-Key was used with a different request"));
-      case IdempotencyStore::Outcome::kPending:
-        return ErrorResponse(Status(Code::kAborted, "IDEMPOTENCY_KEY_IN_USE",
-                                    "a request with this Idempotency-Key is still running"));
-      case IdempotencyStore::Outcome::kReplay:
-        return WithHeader(HttpResponse::Json(begin->answer.status, begin->answer.body),
-                          "Idempotent-Replayed", "true");
-      case IdempotencyStore::Outcome::kNew:
-        break;
-    }
-  }
-
   x->route = &route;
   x->caller = *caller;
   x->idempotent = idempotent;
   x->idem_key = std::move(idem_key);
-  upstream_->CallAsync(route, rpc_request, x->caller, request_id,
+  if (!(idempotent && idempotency_)) {
+    Call(x, rpc_request);
+    return std::nullopt;
+  }
+  // Claim the key, then call from the store's callback (its thread): no pool
+  // hop, no thread parked on Redis.
+  std::shared_ptr<Message> held(std::move(*built));
+  idempotency_->StartAsync(
+      x->caller.subject, x->idem_key,
+      IdempotencyStore::RequestHash(request.method, request.path, request.body),
+      [this, x, held](Result<IdempotencyStore::Begin> begin) {
+        ScopedRequestId scoped(x->request_id);
+        if (!begin.ok()) {
+          return Finish(x, ErrorResponse(Unavailable(
+                               "IDEMPOTENCY_UNAVAILABLE",
+                               "cannot check the Idempotency-Key now; retry")));
+        }
+        switch (begin->outcome) {
+          case IdempotencyStore::Outcome::kConflict:
+            return Finish(x, ErrorResponse(Status(
+                                 Code::kAlreadyExists, "IDEMPOTENCY_KEY_REUSED",
+                                 "this Idempotency-Key was used with a different request")));
+          case IdempotencyStore::Outcome::kPending:
+            return Finish(x, ErrorResponse(Status(
+                                 Code::kAborted, "IDEMPOTENCY_KEY_IN_USE",
+                                 "a request with this Idempotency-Key is still running")));
+          case IdempotencyStore::Outcome::kReplay:
+            return Finish(x, WithHeader(HttpResponse::Json(begin->answer.status,
+                                                           std::move(begin->answer.body)),
+                                        "Idempotent-Replayed", "true"));
+          case IdempotencyStore::Outcome::kNew:
+            break;
+        }
+        Call(x, *held);
+      });
+  return std::nullopt;
+}
+
+void Api::Call(const ExchangePtr& x, const Message& rpc_request) {
+  upstream_->CallAsync(*x->route, rpc_request, x->caller, x->request_id,
                        [this, x](Status s, std::string answer) {
                          ScopedRequestId scoped(x->request_id);
                          OnAnswer(x, std::move(s), answer);
                        });
-  return std::nullopt;
 }
 
 void Api::OnAnswer(const ExchangePtr& x, Status s, const std::string& answer) {
@@ -352,16 +369,19 @@ void Api::OnAnswer(const ExchangePtr& x, Status s, const std::string& answer) {
     response = ErrorResponse(s);
   }
   if (!(x->idempotent && idempotency_)) return Finish(x, std::move(response));
-  // Storing the answer is a Redis call: not on the gRPC thread.
-  RunBlocking([this, x, response = std::move(response)]() mutable {
-    ScopedRequestId scoped(x->request_id);
-    if (Status f =
-            idempotency_->Finish(x->caller.subject, x->idem_key, {response.status, response.body});
-        !f.ok()) {
-      log::Warn("idempotency answer not stored", {{"error", f.ToString()}});
-    }
-    Finish(x, std::move(response));
-  });
+  // The answer goes out once it is stored: a replay right after it (through
+  // any gateway replica) finds it rather than the pending marker.
+  StoredAnswer stored{response.status, response.body};
+  auto held = std::make_shared<HttpResponse>(std::move(response));
+  idempotency_->FinishAsync(x->caller.subject, x->idem_key, std::move(stored),
+                            [this, x, held](Status f) {
+                              ScopedRequestId scoped(x->request_id);
+                              if (!f.ok()) {
+                                log::Warn("idempotency answer not stored",
+                                          {{"error", f.ToString()}});
+                              }
+                              Finish(x, std::move(*held));
+                            });
 }
 
 Status Api::Confine(const Route& route, const RouteMatch& match, const Caller& caller,

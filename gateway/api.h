@@ -10,11 +10,14 @@
 // Threads: HandleAsync starts on the HTTP server's I/O thread and never
 // blocks it. A plain read or an action without Idempotency-Key runs there up
 // to the upstream call, which is asynchronous; its completion (on a gRPC
-// thread) prints the answer and hands it to the connection. Only what must
-// block (the rate limiter's and the idempotency store's Redis calls, the
-// ownership probe of a customer or engineer, the fallback's health checks)
-// goes through ApiOptions::run_blocking to a pool. One thread hop per request
-// instead of four on the common path.
+// thread) prints the answer and hands it to the connection. A create with
+// an Idempotency-Key claims its key through the idempotency store's batching
+// thread, which starts the call from its callback, and stores the answer the
+// same way before it goes out: no thread blocks on Redis for it. Only what
+// must block (the rate limiter's Redis call, the ownership probe of a
+// customer or engineer, the fallback's health checks) goes through
+// ApiOptions::run_blocking to a pool. One thread hop per request instead of
+// four on the common path.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -89,6 +92,8 @@ class Api {
   // The pipeline up to the upstream call; an answer when it ends early,
   // nullopt when it went on asynchronously (or moved itself to the pool).
   std::optional<HttpResponse> Serve(const ExchangePtr& x);
+  // The upstream call; its answer goes to OnAnswer on gRPC's thread.
+  void Call(const ExchangePtr& x, const google::protobuf::Message& rpc_request);
   void OnAnswer(const ExchangePtr& x, Status status, const std::string& answer);
   // Request id header, metrics, access log, and the answer to the client.
   void Finish(const ExchangePtr& x, HttpResponse response);

@@ -113,6 +113,26 @@ std::string JsonString(const std::string& json, const std::string& key) {
   return json.substr(start, json.find('"', start) - start);
 }
 
+// A customer with one site in zone CITY, created by `agent`: {customer id, site id}.
+std::pair<std::string, std::string> CustomerWithSite(int port,
+                                                     const std::map<std::string, std::string>& agent,
+                                                     const std::string& name,
+                                                     const std::string& phone) {
+  HttpResult customer =
+      HttpRequest(port, "POST", "/v1/customers",
+                  R"({"name":")" + name + R"(","contactName":"N","contactPhone":")" + phone +
+                      R"(","email":"n@example.com"})",
+                  agent);
+  REQUIRE(customer.status == 201);
+  const std::string customer_id = JsonString(customer.body, "id");
+  HttpResult site = HttpRequest(
+      port, "POST", "/v1/customers/" + customer_id + "/sites",
+      R"({"name":"HQ","address":"1 Road","zone":"CITY","branch":"head-office","latitude":31.2,"longitude":121.5})",
+      agent);
+  REQUIRE(site.status == 201);
+  return {customer_id, JsonString(site.body, "id")};
+}
+
 template <typename F>
 bool Eventually(F probe, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   auto end = std::chrono::steady_clock::now() + timeout;
@@ -315,6 +335,76 @@ TEST_CASE("a create with an Idempotency-Key answers the same twice and 409 for a
   CHECK(unkeyed.body != first.body);
 }
 
+TEST_CASE("one Idempotency-Key sent by many clients at once makes one ticket, Redis down is 503") {
+  Platform platform(Env());
+  const int port = platform.gateway().http_port;
+  INFO("gateway log:\n" << platform.Log("gateway"));
+  const auto agent = Bearer(Token("agent"));
+  const auto [customer_id, site_id] =
+      CustomerWithSite(port, agent, "Race Ltd", "+86 21 5555 0177");
+  const std::string body =
+      R"({"customerId":")" + customer_id + R"(","siteId":")" + site_id +
+      R"(","kind":"FAULT","channel":"HOTLINE","contactName":"R","contactPhone":"+86 21 5555 0177","symptoms":"gate stuck","impact":"COMMON_DEVICE_DOWN"})";
+  auto keyed = agent;
+  keyed["Idempotency-Key"] = "race-1";
+  constexpr int kClients = 8;
+  std::vector<HttpResult> answers(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      answers[static_cast<size_t>(i)] = HttpRequest(port, "POST", "/v1/tickets", body, keyed);
+    });
+  }
+  for (auto& t : clients) t.join();
+  std::string created;
+  for (const HttpResult& a : answers) {
+    INFO(a.status << " " << a.body);
+    CHECK(!a.header("x-request-id").empty());
+    if (a.status == 201) {
+      if (created.empty()) created = a.body;
+      CHECK(a.body == created);
+    } else {
+      CHECK(a.status == 409);
+      CHECK_THAT(a.body, Catch::Contains("IDEMPOTENCY_KEY_IN_USE"));
+    }
+  }
+  // A replay right after: the stored answer; still one ticket.
+  HttpResult again = HttpRequest(port, "POST", "/v1/tickets", body, keyed);
+  CHECK(again.status == 201);
+  if (created.empty()) created = again.body;
+  CHECK(again.body == created);
+  CHECK(again.header("idempotent-replayed") == "true");
+  HttpResult list = HttpGet(port, "/v1/tickets?customerId=" + customer_id, agent);
+  INFO(list.body);
+  REQUIRE(list.status == 200);
+  CHECK(list.body.find(JsonString(created, "number")) != std::string::npos);
+  size_t tickets = 0;
+  for (size_t at = list.body.find("\"symptoms\""); at != std::string::npos;
+       at = list.body.find("\"symptoms\"", at + 1)) {
+    ++tickets;
+  }
+  CHECK(tickets == 1);
+
+  // Redis stopped: 503 IDEMPOTENCY_UNAVAILABLE with the request id; back: served.
+  platform.redis().Stop();
+  auto down = keyed;
+  down["Idempotency-Key"] = "while-down";
+  down["X-Request-Id"] = "down-1";
+  HttpResult refused = HttpRequest(port, "POST", "/v1/tickets", body, down);
+  CHECK(refused.status == 503);
+  CHECK_THAT(refused.body, Catch::Contains("IDEMPOTENCY_UNAVAILABLE"));
+  CHECK(refused.header("x-request-id") == "down-1");
+  platform.redis().Start();
+  HttpResult after;
+  CHECK(Eventually([&] {
+    after = HttpRequest(port, "POST", "/v1/tickets", body, down);
+    return after.status == 201;
+  }, std::chrono::seconds(20)));
+  HttpResult replay = HttpRequest(port, "POST", "/v1/tickets", body, down);
+  CHECK(replay.status == 201);
+  CHECK(replay.body == after.body);
+}
+
 TEST_CASE("POST /v1/product-notices makes one PRODUCT_NOTICE followup per owning customer") {
   Platform platform(Env());
   const int port = platform.gateway().http_port;
@@ -323,18 +413,8 @@ TEST_CASE("POST /v1/product-notices makes one PRODUCT_NOTICE followup per owning
   const std::string model = "BARRIER-PN-" + std::to_string(::getpid());
   // Followup learns who owns what from intake's ticket events: a customer
   // with an asset of the model and a ticket on it.
-  HttpResult customer = HttpRequest(
-      port, "POST", "/v1/customers",
-      R"({"name":"Notice Ltd","contactName":"N","contactPhone":"+86 21 5555 0199","email":"n@example.com"})",
-      agent);
-  REQUIRE(customer.status == 201);
-  const std::string customer_id = JsonString(customer.body, "id");
-  HttpResult site = HttpRequest(
-      port, "POST", "/v1/customers/" + customer_id + "/sites",
-      R"({"name":"HQ","address":"1 Road","zone":"CITY","branch":"head-office","latitude":31.2,"longitude":121.5})",
-      agent);
-  REQUIRE(site.status == 201);
-  const std::string site_id = JsonString(site.body, "id");
+  const auto [customer_id, site_id] =
+      CustomerWithSite(port, agent, "Notice Ltd", "+86 21 5555 0199");
   const std::string serial = "SN-" + model;
   HttpResult asset = HttpRequest(port, "POST", "/v1/assets",
                                  R"({"serialNumber":")" + serial + R"(","model":")" + model +

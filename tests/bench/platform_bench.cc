@@ -14,6 +14,7 @@
 //
 //   platform-bench [--seconds S] [--clients C] [--rate R] [--duration D]
 //                  [--engineers E] [--max-jobs J] [--requests N]
+//                  [--create-only 1]   (part 1 only)
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -70,6 +71,7 @@ struct Options {
   int engineers = 2000;  // on duty in phase 3
   int max_jobs = 6;      // each engineer's job limit
   int requests = 50000;  // per redis-benchmark run
+  int create_only = 0;   // 1: part 1 only (the gateway's POST against direct gRPC)
 };
 
 double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
@@ -733,6 +735,7 @@ int Run(const Options& o) {
   std::printf("ratio gateway/direct: throughput %.2f (target >= 0.50), p50 x%.2f, p99 x%.2f\n\n",
               Ratio(http.rps, direct.rps), Ratio(http.p50_ms, direct.p50_ms),
               Ratio(http.p99_ms, direct.p99_ms));
+  if (o.create_only) return 0;
 
   // 2. Event append.
   std::printf("== event append: redis-benchmark on the platform's redis-server\n");
@@ -820,6 +823,7 @@ int main(int argc, char** argv) {
                   : flag == "--engineers" ? &o.engineers
                   : flag == "--max-jobs"  ? &o.max_jobs
                   : flag == "--requests"  ? &o.requests
+                  : flag == "--create-only" ? &o.create_only
                                           : nullptr;
     if (target == nullptr) {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
