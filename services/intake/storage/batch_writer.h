@@ -4,13 +4,10 @@
 // Under load this turns N round trips (and N blocked threads) into one.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "services/common/redis/batcher.h"
 #include "services/intake/storage/intake_store.h"
 
 namespace aftersales::intake {
@@ -21,28 +18,20 @@ class BatchTicketWriter {
 
   // At most `max_batch` writes share one script run.
   explicit BatchTicketWriter(IntakeStore& store, size_t max_batch = 64);
-  // Answers what is still queued (written first), then stops.
-  ~BatchTicketWriter();
   BatchTicketWriter(const BatchTicketWriter&) = delete;
   BatchTicketWriter& operator=(const BatchTicketWriter&) = delete;
+  // Destruction answers what is still queued (written first), then stops.
 
   // `ticket` is owned by the queue until `done` runs (on the writer thread).
   void Submit(std::shared_ptr<const StoredTicket> ticket, TicketWrite write, Done done);
 
  private:
-  struct Pending {
+  struct Queued {
     std::shared_ptr<const StoredTicket> ticket;
-    TicketWrite write;
-    Done done;
+    TicketWrite write;  // write.ticket points into `ticket`
   };
-  void Run(std::stop_token stop);
 
-  IntakeStore& store_;
-  const size_t max_batch_;
-  std::mutex mu_;
-  std::condition_variable_any cv_;
-  std::deque<Pending> queue_;
-  std::jthread thread_;
+  redis::Batcher<Queued, TicketWriteResult> batcher_;
 };
 
 }  // namespace aftersales::intake
