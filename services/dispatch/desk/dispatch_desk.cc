@@ -216,10 +216,7 @@ Engineer DomainEngineer(const StoredEngineer& s) {
   e.state = static_cast<EngineerState>(s.proto.state());
   e.max_concurrent_jobs = s.proto.max_concurrent_jobs();
   for (const auto& [id, job] : s.jobs) e.jobs.push_back(job);
-  std::stable_sort(e.jobs.begin(), e.jobs.end(), [](const EngineerJob& a, const EngineerJob& b) {
-    if (a.started != b.started) return a.started;
-    return a.due < b.due;
-  });
+  OrderJobs(e.jobs);
   return e;
 }
 
@@ -282,6 +279,31 @@ Status DispatchDesk::RefreshIndex(bool force) {
   return Status::Ok();
 }
 
+Status DispatchDesk::ReloadEngineer(const std::string& engineer_id) {
+  auto engineer = records_.LoadEngineer(engineer_id);
+  if (!engineer.ok()) return engineer.status();
+  std::lock_guard lock(index_mu_);
+  index_.Remove(engineer_id);
+  if (engineer->has_value()) (void)index_.Upsert(DomainEngineer(**engineer));
+  return Status::Ok();
+}
+
+void DispatchDesk::ApplyOwnCommit(const Commit& c, const CommitOutcome& outcome,
+                                  const std::string& previous, const std::string& job_key,
+                                  const std::optional<Choice>& choice,
+                                  const std::optional<EngineerJob>& job) {
+  const int touches = (previous.empty() ? 0 : 1) + (choice ? 1 : 0);
+  // Anything else the commit touched is not known here: leave it to RefreshIndex.
+  if (touches == 0 || c.touch_count() != touches || (choice && !job)) return;
+  std::lock_guard lock(index_mu_);
+  // Another change (another replica's, or one of ours not applied) came in
+  // between: RefreshIndex reads every engineer changed since, ours included.
+  if (index_revision_ < 0 || outcome.revision != index_revision_ + touches) return;
+  if (!previous.empty()) index_.ChangeJobs(previous, {job_key}, std::nullopt);
+  if (choice) index_.ChangeJobs(choice->engineer_id, choice->displaced_tickets, job);
+  index_revision_ = outcome.revision;
+}
+
 Result<std::optional<DispatchDesk::Choice>> DispatchDesk::Choose(const WO& wo, TimePoint now) {
   OnSiteRequest request;
   request.ticket_number = JobKeyOf(wo);
@@ -314,6 +336,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
                                         const std::optional<streams::MarkHandledArgs>& handled,
                                         bool skip_if_unplaced, bool* placed) {
   const std::string previous = wo.engineer_id();
+  int refusals = 0;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     const TimePoint now = clock_.Now();
     auto choice = Choose(wo, now);
@@ -338,6 +361,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     }
     int escalation = -1;
     int displaced = 0;
+    std::optional<EngineerJob> job;  // as the engineer's jobs hash holds it
     if (choice->has_value() && !(*choice)->displaced_tickets.empty()) {
       auto taken = DisplaceJobs(c, **choice, now);
       if (!taken.ok()) return taken.status();
@@ -346,14 +370,12 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     if (choice->has_value()) {
       const Choice& ch = **choice;
       c.HasCapacity(keys::Engineer(ch.engineer_id), keys::EngineerJobs(ch.engineer_id), displaced);
-      EngineerJob job{JobKeyOf(wo),
-                      static_cast<Severity>(wo.severity()),
-                      false,
-                      ch.arrival + options_.policy.expected_service_time,
-                      FromTs(wo.onsite_due()),
-                      ch.travel,
-                      options_.policy.expected_service_time};
-      c.HSet(keys::EngineerJobs(ch.engineer_id), wo.id(), EncodeJob(job));
+      const std::string encoded = EncodeJob(
+          EngineerJob{JobKeyOf(wo), static_cast<Severity>(wo.severity()), false,
+                      ch.arrival + options_.policy.expected_service_time, FromTs(wo.onsite_due()),
+                      ch.travel, options_.policy.expected_service_time});
+      job = DecodeJob(encoded);
+      c.HSet(keys::EngineerJobs(ch.engineer_id), wo.id(), encoded);
       c.TouchEngineer(ch.engineer_id);
       c.ZAdd(keys::EngineerWorkOrders(ch.engineer_id), static_cast<double>(ToUnixMillis(now)),
              wo.id());
@@ -423,9 +445,15 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     if (!outcome.ok()) {
       const Status& s = outcome.status();
       if (s.code() == Code::kAborted && s.reason() == "ENGINEER_UNAVAILABLE") {
-        // The index was stale (another replica took the slot): re-plan.
-        std::lock_guard lock(index_mu_);
-        index_revision_ = -1;
+        // The index was stale (another replica took the slot): re-plan with
+        // that engineer as Redis has it; should it be refused again, with
+        // the whole index read afresh.
+        if (++refusals == 1 && choice->has_value()) {
+          if (Status r = ReloadEngineer((*choice)->engineer_id); !r.ok()) return r;
+        } else {
+          std::lock_guard lock(index_mu_);
+          index_revision_ = -1;
+        }
         continue;
       }
       return s;
@@ -439,6 +467,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
       }
       return wo;
     }
+    ApplyOwnCommit(c, *outcome, previous, JobKeyOf(wo), *choice, job);
     if (escalation > 0)
       next.set_escalation_level(std::max<int32_t>(wo.escalation_level(), escalation));
     if (displaced > 0) {
@@ -485,11 +514,10 @@ Result<int> DispatchDesk::DisplaceJobs(Commit& c, const Choice& choice, TimePoin
 
 Status DispatchDesk::OnTicketOnsiteRequested(const ev::TicketOnsiteRequested& e,
                                              const streams::MarkHandledArgs& handled) {
+  // A request that already has its work order (a redelivered event) is not
+  // looked up first: the commit's guard on the on-site request key refuses it
+  // (kExists) and writes nothing, one round trip fewer for every new request.
   const int visit = e.visit() > 0 ? e.visit() : 1;
-  auto existing = records_.Get(keys::OnsiteRequest(e.ticket_number(), visit));
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) return Status::Ok();  // this request already has its work order
-
   const TimePoint now = clock_.Now();
   WO wo;
   wo.set_id(NewUuid());

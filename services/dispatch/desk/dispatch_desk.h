@@ -128,6 +128,15 @@ class DispatchDesk {
 
   Result<std::optional<Choice>> Choose(const v1::WorkOrder& work_order, TimePoint now);
   Status RefreshIndex(bool force);
+  // Reads one engineer into the index as Redis has it now (after the capacity
+  // guard refused it), leaving the index revision as it is.
+  Status ReloadEngineer(const std::string& engineer_id);
+  // After a commit of PlaceAndCommit: when the engineers' revision moved only
+  // by this commit's own touches, puts its job changes into the index instead
+  // of re-reading those engineers (two round trips) on the next plan.
+  void ApplyOwnCommit(const Commit& c, const CommitOutcome& outcome, const std::string& previous,
+                      const std::string& job_key, const std::optional<Choice>& choice,
+                      const std::optional<EngineerJob>& job);
   // Adds to `c` what takes the chosen engineer off the displaced jobs (back
   // to the queue); how many.
   Result<int> DisplaceJobs(Commit& c, const Choice& choice, TimePoint now);

@@ -146,4 +146,11 @@ Status ValidateEngineer(const Engineer& e) {
   return v.ToStatus("INVALID_ENGINEER");
 }
 
+void OrderJobs(std::vector<EngineerJob>& jobs) {
+  std::stable_sort(jobs.begin(), jobs.end(), [](const EngineerJob& a, const EngineerJob& b) {
+    if (a.started != b.started) return a.started;
+    return a.due < b.due;
+  });
+}
+
 }  // namespace aftersales::dispatch

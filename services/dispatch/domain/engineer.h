@@ -100,4 +100,9 @@ struct Engineer {
 // Every bad field at once, e.g. "phone", "skills", "zones[1]".
 Status ValidateEngineer(const Engineer& engineer);
 
+// The order an engineer holds its jobs in: started ones first, then earliest
+// due; stable, so equal ones keep the order they were given in (the order
+// they were added).
+void OrderJobs(std::vector<EngineerJob>& jobs);
+
 }  // namespace aftersales::dispatch

@@ -152,6 +152,7 @@ Status EngineerIndex::Upsert(Engineer engineer) {
   auto it = by_id_.find(engineer.id);
   if (it != by_id_.end()) {
     RemoveFromGrids(it->second);
+    departures_[it->second].stale = true;
     slots_[it->second] = std::move(engineer);
     AddToGrids(it->second);
     return Status::Ok();
@@ -162,10 +163,12 @@ Status EngineerIndex::Upsert(Engineer engineer) {
     free_slots_.pop_back();
     slots_[slot] = std::move(engineer);
     live_[slot] = true;
+    departures_[slot].stale = true;
   } else {
     slot = static_cast<uint32_t>(slots_.size());
     slots_.push_back(std::move(engineer));
     live_.push_back(true);
+    departures_.emplace_back();
   }
   by_id_.emplace(slots_[slot].id, slot);
   AddToGrids(slot);
@@ -189,9 +192,65 @@ const Engineer* EngineerIndex::Find(std::string_view id) const {
   return it == by_id_.end() ? nullptr : &slots_[it->second];
 }
 
+bool EngineerIndex::ChangeJobs(std::string_view id, const std::vector<std::string>& drop,
+                               const std::optional<EngineerJob>& add) {
+  Engineer* engineer = FindMutable(id);
+  if (engineer == nullptr) return false;
+  std::erase_if(engineer->jobs, [&](const EngineerJob& job) {
+    return std::find(drop.begin(), drop.end(), job.ticket_number) != drop.end();
+  });
+  if (add) engineer->jobs.push_back(*add);
+  OrderJobs(engineer->jobs);
+  return true;
+}
+
 Engineer* EngineerIndex::FindMutable(std::string_view id) {
   auto it = by_id_.find(std::string(id));
-  return it == by_id_.end() ? nullptr : &slots_[it->second];
+  if (it == by_id_.end()) return nullptr;
+  departures_[it->second].stale = true;  // the caller is about to change the jobs
+  return &slots_[it->second];
+}
+
+EngineerIndex::Departure EngineerIndex::DepartureOf(const Engineer& engineer) {
+  Departure d;
+  d.stale = false;
+  d.lat = engineer.position.lat;
+  d.started_until = TimePoint::min();
+  d.all_due = TimePoint::min();
+  bool first = true;
+  for (const EngineerJob& job : engineer.jobs) {
+    if (job.started) {
+      d.started_until = std::max(d.started_until, job.expected_finish);
+      continue;
+    }
+    if (first) {
+      d.first_due = job.due;
+      d.first_work = job.travel + job.service;
+      first = false;
+    }
+    d.all_due = std::max(d.all_due, job.due);
+    d.all_work += job.travel + job.service;
+  }
+  return d;
+}
+
+const EngineerIndex::Departure& EngineerIndex::DepartureAt(uint32_t slot) const {
+  Departure& d = departures_[slot];
+  if (d.stale) d = DepartureOf(slots_[slot]);
+  return d;
+}
+
+TimePoint EngineerIndex::EarliestDeparture(uint32_t slot, TimePoint now, TimePoint due,
+                                           bool may_drop) const {
+  const Departure& d = DepartureAt(slot);
+  const TimePoint t = std::max(now, d.started_until);
+  if (may_drop) return t;
+  // PlaceJob puts the new job behind every held job not started up to the
+  // first one due later than it: all of them once it is due after the
+  // latest, the first one at least once it is due after that one.
+  if (due >= d.all_due) return t + d.all_work;
+  if (due >= d.first_due) return t + d.first_work;
+  return t;
 }
 
 double EngineerIndex::RingLowerBoundKm(GeoPoint site, int row, int col, int ring) const {
@@ -227,24 +286,42 @@ std::optional<Candidate> EngineerIndex::FindBest(const OnSiteRequest& request, T
   // Beyond this ring there is no occupied cell.
   const int last_ring = std::max({std::abs(row - grid.min_row), std::abs(row - grid.max_row),
                                   std::abs(col - grid.min_col), std::abs(col - grid.max_col)});
+  last_engineers_evaluated_ = 0;
+  const bool may_drop = allow_preemption && request.severity == Severity::kEmergency;
   std::optional<Candidate> best;
+  Duration ring_travel{};  // no one in the ring being visited travels less
   auto visit = [&](int r, int c) {
     if (r < grid.min_row || r > grid.max_row || c < grid.min_col || c > grid.max_col) return;
     ++last_cells_visited_;
     auto cell = grid.cells.find(CellKey(r, c));
     if (cell == grid.cells.end()) return;
     for (uint32_t slot : cell->second) {
+      // Strictly later than the best can never win, not even on load or id.
+      // The road is at least as long as the latitude difference (a hair
+      // shorter here, for rounding): engineers as busy as the best are
+      // mostly passed over on that alone.
+      if (best) {
+        const double north_south_km = kEarthRadiusKm *
+                                      Radians(std::abs(DepartureAt(slot).lat - request.site.lat)) *
+                                      (1.0 - 1e-7);
+        const Duration least_travel =
+            std::max(ring_travel, TravelTime(north_south_km, request.zone, travel));
+        if (EarliestDeparture(slot, now, request.due, may_drop) + least_travel > best->arrival) {
+          continue;
+        }
+      }
+      const Engineer& engineer = slots_[slot];
+      ++last_engineers_evaluated_;
       std::optional<Candidate> c2 =
-          EvaluateEngineer(slots_[slot], request, now, policy, allow_preemption);
+          EvaluateEngineer(engineer, request, now, policy, allow_preemption);
       if (c2 && (!best || BetterCandidate(*c2, *best))) best = c2;
     }
   };
   for (int k = 0; k <= last_ring; ++k) {
+    ring_travel = TravelTime(RingLowerBoundKm(request.site, row, col, k), request.zone, travel);
     if (best) {
       // Everyone in ring k and beyond arrives no earlier than this.
-      const TimePoint bound =
-          now + TravelTime(RingLowerBoundKm(request.site, row, col, k), request.zone, travel);
-      if (best->arrival < bound) break;
+      if (best->arrival < now + ring_travel) break;
     }
     if (k == 0) {
       visit(row, col);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "services/common/clock.h"
@@ -83,6 +84,12 @@ class EngineerIndex {
   Status Upsert(Engineer engineer);
   bool Remove(std::string_view id);
   const Engineer* Find(std::string_view id) const;
+  // Applies a job change this process committed itself, without re-reading
+  // the engineer: drops the jobs whose ticket_number is in `drop`, then adds
+  // `add` when given, in line order (OrderJobs). Jobs do not move an engineer
+  // in the grids. False when the engineer is not indexed.
+  bool ChangeJobs(std::string_view id, const std::vector<std::string>& drop,
+                  const std::optional<EngineerJob>& add);
   size_t size() const { return by_id_.size(); }
 
   template <typename Fn>
@@ -100,6 +107,9 @@ class EngineerIndex {
 
   // Cells looked at by the last FindBest (for the benchmark).
   int64_t last_cells_visited() const { return last_cells_visited_; }
+  // Engineers the last FindBest evaluated in full (the others could not beat
+  // the best found before them).
+  int64_t last_engineers_evaluated() const { return last_engineers_evaluated_; }
 
  private:
   friend class AssignmentPlanner;
@@ -113,6 +123,28 @@ class EngineerIndex {
   // and state. Anything that moves the engineer goes through Upsert.
   Engineer* FindMutable(std::string_view id);
 
+  // What a search needs to pass over an engineer who cannot beat the best
+  // found so far, kept apart from the engineers (per slot, 56 bytes) so that
+  // a search among thousands of busy engineers does not walk their job lists.
+  struct Departure {
+    bool stale = true;        // jobs changed since: recomputed when next needed
+    double lat = 0.0;         // the engineer's position's latitude
+    TimePoint started_until;  // when the started jobs are done
+    // The first job not started in line, and all of them together with the
+    // latest due time among them.
+    TimePoint first_due = TimePoint::max();
+    Duration first_work{};
+    TimePoint all_due = TimePoint::max();
+    Duration all_work{};
+  };
+  static Departure DepartureOf(const Engineer& engineer);
+  // No way of taking a request due at `due` gets the engineer going to the
+  // site before this: started jobs are finished first and, unless jobs may be
+  // dropped (pre-emption), so are the held jobs PlaceJob keeps ahead of it.
+  // No roster, no trigonometry: a fraction of EvaluateEngineer's cost.
+  TimePoint EarliestDeparture(uint32_t slot, TimePoint now, TimePoint due, bool may_drop) const;
+  const Departure& DepartureAt(uint32_t slot) const;
+
   static std::string GridKey(std::string_view skill, Zone zone);
   int Row(double lat) const;
   int Col(double lng) const;
@@ -125,10 +157,12 @@ class EngineerIndex {
   double cell_degrees_;
   std::vector<Engineer> slots_;
   std::vector<bool> live_;
+  mutable std::vector<Departure> departures_;  // by slot
   std::vector<uint32_t> free_slots_;
   std::unordered_map<std::string, uint32_t> by_id_;
   std::unordered_map<std::string, Grid> grids_;
   mutable int64_t last_cells_visited_ = 0;
+  mutable int64_t last_engineers_evaluated_ = 0;
 };
 
 template <typename Drop>

@@ -42,6 +42,7 @@ for _ = 1, ng do
   end
 end
 local no = tonumber(arg())
+local revision = 0
 for _ = 1, no do
   local op = arg()
   if op == 'hset' then
@@ -71,12 +72,13 @@ for _ = 1, no do
     end
     local r = redis.call('INCR', rk)
     redis.call('ZADD', ck, r, id)
+    revision = r
   elseif op == 'emit' then
     local k = key(); local i = a; a = a + 5
     aftersales_emit_argv(k, i)
   end
 end
-return {'ok', ''}
+return {'ok', revision}
 )lua";
 
 const redis::Script& CommitScript() {
@@ -154,6 +156,7 @@ void Commit::TouchEngineer(const std::string& engineer_id, const std::string& st
               {"touch", KeyRef(keys::Engineer(engineer_id)), KeyRef(keys::EngineersRevision()),
                KeyRef(keys::EngineersChanged()), engineer_id, state});
   ++op_count_;
+  ++touch_count_;
 }
 
 Result<CommitOutcome> Commit::Run(redis::RedisPool& pool) const {
@@ -166,7 +169,11 @@ Result<CommitOutcome> Commit::Run(redis::RedisPool& pool) const {
   Result<redis::Reply> reply = pool.Eval(CommitScript(), keys_, args);
   if (!reply.ok()) return reply.status();
   const std::string_view kind = (*reply)[0].str();
-  if (kind == "ok") return CommitOutcome{};
+  if (kind == "ok") {
+    CommitOutcome applied;
+    applied.revision = (*reply)[1].integer().value_or(0);
+    return applied;
+  }
   if (kind == "exists") return CommitOutcome{CommitOutcome::Kind::kExists, (*reply)[1].string()};
   if (kind == "lost") return CommitOutcome{CommitOutcome::Kind::kLost, ""};
   return Internal("COMMIT_BAD_REPLY", "unexpected commit reply " + reply->ToString());

@@ -21,6 +21,11 @@ struct CommitOutcome {
   // For kExists: the value of the key that had to be absent (e.g. the work
   // order already made for a ticket, the answer to a replayed request).
   std::string existing;
+  // For kApplied with TouchEngineer: the engineers' revision after the last
+  // touch. Equal to the revision the caller's index was at plus touch_count()
+  // exactly when no one else changed an engineer in between, so the caller
+  // may apply its own change to the index instead of re-reading it.
+  int64_t revision = 0;
 };
 
 class Commit {
@@ -54,6 +59,9 @@ class Commit {
 
   Result<CommitOutcome> Run(redis::RedisPool& pool) const;
 
+  // How many TouchEngineer this commit makes (each one raises the revision).
+  int touch_count() const { return touch_count_; }
+
  private:
   std::string KeyRef(const std::string& key);
 
@@ -63,6 +71,7 @@ class Commit {
   int guard_count_ = 0;
   std::vector<std::string> ops_;
   int op_count_ = 0;
+  int touch_count_ = 0;
 };
 
 }  // namespace aftersales::dispatch

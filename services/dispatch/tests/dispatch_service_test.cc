@@ -558,5 +558,86 @@ TEST_CASE("an engineer token without an engineer id sees no work orders") {
   CHECK(listed.work_orders_size() == 0);
 }
 
+// How many times Redis ran `command` since the last CONFIG RESETSTAT.
+int64_t CommandCalls(DispatchFixture& f, const std::string& command) {
+  auto info = f.pool().Command({"INFO", "commandstats"});
+  REQUIRE(info.ok());
+  const std::string text = info->string();
+  std::string label = "cmdstat_";
+  label += command;
+  label += ":calls=";
+  const size_t at = text.find(label);
+  if (at == std::string::npos) return 0;
+  return std::stoll(text.substr(at + label.size()));
+}
+
+streams::MarkHandledArgs Handled(int n) {
+  std::string key = "{dispatch}:handled:test:";
+  key += std::to_string(n);
+  return {key, "60"};
+}
+
+TEST_CASE("after its own assignments the desk plans from its cache and fills an engineer exactly") {
+  DispatchFixture f;
+  const std::string near = f.OnDutyEngineer("Li Lei", 31.21, 121.5, 2);
+  // So far away that the near one arrives first even after a job (2 h).
+  const std::string far = f.OnDutyEngineer("Han Meimei", 31.2, 122.5, 5);
+  // The first request builds the planning cache from Redis.
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-1"), Handled(1)).ok());
+  REQUIRE(f.pool().Command({"CONFIG", "RESETSTAT"}).ok());
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-2"), Handled(2)).ok());
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-3"), Handled(3)).ok());
+  // The near engineer is full: known from the desk's own commits, without
+  // reading an engineer back and without a refused commit.
+  CHECK(CommandCalls(f, "hgetall") == 0);
+  CHECK(CommandCalls(f, "evalsha") == 2);
+  CHECK(f.WorkOrdersOfTicket("T-1").at(0).engineer_id() == near);
+  CHECK(f.WorkOrdersOfTicket("T-2").at(0).engineer_id() == near);
+  CHECK(f.WorkOrdersOfTicket("T-3").at(0).engineer_id() == far);
+  CHECK(f.CountEvents("WorkOrderAssigned") == 3);
+}
+
+TEST_CASE("a change by another replica between two own assignments is planned with") {
+  DispatchFixture f;
+  const std::string near = f.OnDutyEngineer("Li Lei", 31.21, 121.5, 2);
+  // So far away that the near one arrives first even after a job (2 h).
+  const std::string far = f.OnDutyEngineer("Han Meimei", 31.2, 122.5, 5);
+  auto replica = f.NewDesk();
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-1"), Handled(1)).ok());
+  // The other replica takes the near engineer's last slot.
+  REQUIRE(replica->OnTicketOnsiteRequested(f.OnsiteRequest("T-2"), Handled(2)).ok());
+  REQUIRE(f.pool().Command({"CONFIG", "RESETSTAT"}).ok());
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-3"), Handled(3)).ok());
+  // Planned with the near engineer as Redis has it (read once), not refused
+  // by the capacity guard and planned again.
+  CHECK(CommandCalls(f, "evalsha") == 1);
+  CHECK(f.WorkOrdersOfTicket("T-1").at(0).engineer_id() == near);
+  CHECK(f.WorkOrdersOfTicket("T-2").at(0).engineer_id() == near);
+  CHECK(f.WorkOrdersOfTicket("T-3").at(0).engineer_id() == far);
+  v1::ListEngineersResponse engineers;
+  REQUIRE(f.Call(&Stub::ListEngineers, v1::ListEngineersRequest{}, &engineers).ok());
+  for (const auto& e : engineers.engineers()) {
+    CHECK(e.active_jobs() == (e.id() == near ? 2 : 1));
+  }
+}
+
+TEST_CASE("an on-site request that already has its work order is refused by the commit alone") {
+  DispatchFixture f;
+  const std::string near = f.OnDutyEngineer("Li Lei", 31.21, 121.5, 3);
+  const auto request = f.OnsiteRequest("T-1");
+  REQUIRE(f.desk().OnTicketOnsiteRequested(request, Handled(1)).ok());
+  // Redelivered under another event id (intake retried): no pre-check, the
+  // commit's guard on the on-site request refuses it and writes nothing.
+  REQUIRE(f.desk().OnTicketOnsiteRequested(request, Handled(2)).ok());
+  CHECK(f.WorkOrdersOfTicket("T-1").size() == 1);
+  CHECK(f.CountEvents("WorkOrderAssigned") == 1);
+  v1::ListEngineersResponse engineers;
+  REQUIRE(f.Call(&Stub::ListEngineers, v1::ListEngineersRequest{}, &engineers).ok());
+  CHECK(engineers.engineers(0).active_jobs() == 1);
+  auto marker = f.pool().Command({"EXISTS", Handled(2).key});
+  REQUIRE(marker.ok());
+  CHECK(marker->integer() == 0);  // the refused commit wrote nothing at all
+}
+
 }  // namespace
 }  // namespace aftersales::dispatch::testing
