@@ -1,8 +1,15 @@
 #include "services/common/redis/connection.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
 #include <utility>
 
 namespace aftersales::redis {
@@ -33,7 +40,40 @@ std::string CommandName(const std::vector<std::string>& argv) {
   return argv.empty() ? std::string("(empty)") : argv.front();
 }
 
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Commands that change nothing, so a lost reply may be asked for again.
+// Space-separated, with a space at both ends, so " NAME " finds whole names.
+constexpr std::string_view kReadOnly =
+    " DBSIZE ECHO EXISTS GET GETRANGE HEXISTS HGET HGETALL HKEYS HLEN HMGET HSCAN HSTRLEN"
+    " HVALS INFO KEYS LINDEX LLEN LPOS LRANGE MGET PING PTTL SCAN SCARD SISMEMBER SMEMBERS"
+    " SMISMEMBER SSCAN STRLEN TIME TTL TYPE XINFO XLEN XPENDING XRANGE XREAD XREVRANGE ZCARD"
+    " ZCOUNT ZLEXCOUNT ZMSCORE ZRANGE ZRANGEBYSCORE ZRANK ZREVRANGE ZREVRANGEBYSCORE ZREVRANK"
+    " ZSCAN ZSCORE ";
+
+bool IsTimeout(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == ETIMEDOUT; }
+
 }  // namespace
+
+bool SafeToRepeat(const std::vector<std::string>& argv) {
+  if (argv.empty()) return false;
+  std::string name = Upper(argv.front());
+  if (name == "SCRIPT") {
+    // Loading a script twice stores the same SHA; EXISTS only looks.
+    std::string sub = argv.size() > 1 ? Upper(argv[1]) : std::string();
+    return sub == "LOAD" || sub == "EXISTS";
+  }
+  // XREAD without GROUP only reads; XREADGROUP is not listed (it claims entries).
+  if (name.empty() || name.find(' ') != std::string::npos) return false;
+  std::string word(" ");
+  word += name;
+  word += ' ';
+  return kReadOnly.find(word) != std::string_view::npos;
+}
 
 Connection::Connection(RedisOptions options) : options_(std::move(options)) {}
 
@@ -48,15 +88,15 @@ void Connection::Disconnect() {
     redisFree(context_);
     context_ = nullptr;
   }
+  in_session_ = false;
 }
 
 Status Connection::IoError(const char* what) {
   std::string detail = context_ != nullptr && context_->errstr[0] != '\0'
                            ? std::string(context_->errstr)
                            : std::string("connection lost");
-  // After an I/O error the context is unusable (hiredis' rule); the next call
-  // reconnects rather than retrying here, because the failed command may or
-  // may not have run and only the caller knows whether it is safe to repeat.
+  // After an I/O error the context is unusable (hiredis' rule). Whether the
+  // call may be sent again on a new socket is Call's decision (connection.h).
   Disconnect();
   return Unavailable("REDIS_UNAVAILABLE", "redis " + address() + " " + what + " failed: " + detail);
 }
@@ -85,9 +125,13 @@ Status Connection::EnsureConnected() {
   // Keepalive notices a peer that vanished without closing (node loss).
   redisEnableKeepAlive(context_);
   if (!options_.password.empty()) {
-    Result<Reply> auth = Command({"AUTH", options_.password});
-    if (!auth.ok()) {
-      Status s = auth.status();
+    Fate fate = Fate::kAnswered;
+    Result<std::vector<Reply>> auth =
+        RoundTrip({{"AUTH", options_.password}}, std::chrono::milliseconds(0), fate);
+    Status s = !auth.ok()              ? auth.status()
+               : (*auth)[0].is_error() ? ErrorReplyToStatus((*auth)[0].str(), address() + " AUTH")
+                                       : Status::Ok();
+    if (!s.ok()) {
       Disconnect();
       return s;
     }
@@ -95,22 +139,116 @@ Status Connection::EnsureConnected() {
   return Status::Ok();
 }
 
-Result<Reply> Connection::Command(const std::vector<std::string>& argv,
-                                  std::chrono::milliseconds blocking) {
-  if (argv.empty()) return InvalidArgument("REDIS_EMPTY_COMMAND", "a command needs a name");
-  if (Status s = EnsureConnected(); !s.ok()) return s;
+bool Connection::PeerClosed() const {
+  // Nothing is owed on an idle socket: readable means EOF, a reset, or stray
+  // bytes. Any of them makes it unfit for the next call.
+  pollfd p{};
+  p.fd = context_->fd;
+  p.events = POLLIN | POLLRDHUP;
+  return poll(&p, 1, 0) > 0;
+}
+
+void Connection::TrackSession(const std::vector<std::string>& argv) {
+  std::string name = Upper(argv.front());
+  if (name == "MULTI" || name == "WATCH") in_session_ = true;
+  if (name == "EXEC" || name == "DISCARD" || name == "UNWATCH" || name == "RESET") {
+    in_session_ = false;
+  }
+}
+
+Result<std::vector<Reply>> Connection::RoundTrip(
+    const std::vector<std::vector<std::string>>& commands, std::chrono::milliseconds blocking,
+    Fate& fate) {
+  fate = Fate::kNotSent;
+  std::string out;
+  for (const auto& argv : commands) {
+    ArgvView view(argv);
+    char* formatted = nullptr;
+    int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()),
+                                        view.pointers.data(), view.lengths.data());
+    if (length < 0) return Internal("REDIS_FORMAT", "cannot format " + CommandName(argv));
+    out.append(formatted, static_cast<size_t>(length));
+    redisFreeCommand(formatted);
+  }
   bool longer = blocking.count() > 0;
   if (longer) {
     if (Status s = SetTimeout(options_.command_timeout + blocking); !s.ok()) return s;
   }
-  ArgvView view(argv);
-  void* raw = redisCommandArgv(context_, static_cast<int>(argv.size()), view.pointers.data(),
-                               view.lengths.data());
-  if (raw == nullptr) return IoError(argv.front().c_str());
-  Reply reply(static_cast<redisReply*>(raw));
+  // Sent here rather than by hiredis: MSG_NOSIGNAL, and knowing how much left.
+  size_t sent = 0;
+  while (sent < out.size()) {
+    ssize_t n = send(context_->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      // Redis runs only whole commands: a single command cut short never ran;
+      // in a pipeline, bytes already out may hold whole commands.
+      fate = IsTimeout(error)                    ? Fate::kTimedOut
+             : sent == 0 || commands.size() == 1 ? Fate::kNotSent
+                                                 : Fate::kLostAfterSend;
+      std::string what = "send of " + CommandName(commands.front());
+      Disconnect();
+      return Unavailable("REDIS_UNAVAILABLE",
+                         "redis " + address() + " " + what + " failed: " + std::strerror(error));
+    }
+    sent += static_cast<size_t>(n);
+  }
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    errno = 0;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      int error = errno;
+      fate = context_->err == REDIS_ERR_IO && IsTimeout(error) ? Fate::kTimedOut
+                                                               : Fate::kLostAfterSend;
+      return IoError(("reply to " + CommandName(commands[i])).c_str());
+    }
+    replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  fate = Fate::kAnswered;
+  for (const auto& argv : commands) TrackSession(argv);
   if (longer) {
     if (Status s = SetTimeout(options_.command_timeout); !s.ok()) return s;
   }
+  return replies;
+}
+
+Result<std::vector<Reply>> Connection::Call(const std::vector<std::vector<std::string>>& commands,
+                                            std::chrono::milliseconds blocking) {
+  for (int attempt = 0;; ++attempt) {
+    // Only a socket that served earlier calls can have died unnoticed.
+    bool reused = context_ != nullptr;
+    if (reused && PeerClosed()) {
+      found_dead_ = true;
+      bool was_in_session = in_session_;
+      Disconnect();
+      if (was_in_session) {
+        return Unavailable("REDIS_UNAVAILABLE", "redis " + address() +
+                                                    " closed the connection inside a "
+                                                    "transaction (MULTI/WATCH)");
+      }
+      reused = false;
+    }
+    if (Status s = EnsureConnected(); !s.ok()) return s;
+    bool was_in_session = in_session_;
+    Fate fate = Fate::kAnswered;
+    Result<std::vector<Reply>> replies = RoundTrip(commands, blocking, fate);
+    if (fate == Fate::kAnswered || fate == Fate::kTimedOut) return replies;
+    if (!reused) return replies;
+    found_dead_ = true;
+    bool again =
+        fate == Fate::kNotSent || std::all_of(commands.begin(), commands.end(), SafeToRepeat);
+    if (attempt > 0 || was_in_session || !again) return replies;
+  }
+}
+
+Result<Reply> Connection::Command(const std::vector<std::string>& argv,
+                                  std::chrono::milliseconds blocking) {
+  if (argv.empty()) return InvalidArgument("REDIS_EMPTY_COMMAND", "a command needs a name");
+  Result<std::vector<Reply>> replies = Call({argv}, blocking);
+  if (!replies.ok()) return replies.status();
+  Reply reply = std::move((*replies)[0]);
   if (reply.is_error()) return ErrorReplyToStatus(reply.str(), address() + " " + CommandName(argv));
   return reply;
 }
@@ -120,29 +258,15 @@ Result<std::vector<Reply>> Connection::Pipeline(
   for (const auto& argv : commands) {
     if (argv.empty()) return InvalidArgument("REDIS_EMPTY_COMMAND", "a command needs a name");
   }
-  if (Status s = EnsureConnected(); !s.ok()) return s;
-  for (const auto& argv : commands) {
-    ArgvView view(argv);
-    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), view.pointers.data(),
-                               view.lengths.data()) != REDIS_OK) {
-      return IoError("pipeline append");
+  if (commands.empty()) return std::vector<Reply>();
+  Result<std::vector<Reply>> replies = Call(commands, std::chrono::milliseconds(0));
+  if (!replies.ok()) return replies.status();
+  // Every reply was read (the connection stays in step); report the first error.
+  for (size_t i = 0; i < replies->size(); ++i) {
+    if ((*replies)[i].is_error()) {
+      return ErrorReplyToStatus((*replies)[i].str(), address() + " " + CommandName(commands[i]));
     }
   }
-  std::vector<Reply> replies;
-  replies.reserve(commands.size());
-  Status first_error;
-  for (size_t i = 0; i < commands.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
-      return IoError(("pipeline " + CommandName(commands[i])).c_str());
-    }
-    Reply reply(static_cast<redisReply*>(raw));
-    if (reply.is_error() && first_error.ok()) {
-      first_error = ErrorReplyToStatus(reply.str(), address() + " " + CommandName(commands[i]));
-    }
-    replies.push_back(std::move(reply));
-  }
-  if (!first_error.ok()) return first_error;
   return replies;
 }
 

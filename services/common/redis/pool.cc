@@ -56,6 +56,10 @@ Result<RedisPool::Lease> RedisPool::Acquire() {
 void RedisPool::Return(ConnectionPtr connection) {
   {
     std::lock_guard lock(mu_);
+    if (connection->TakeFoundDead()) {
+      ++dead_found_;
+      for (ConnectionPtr& idle : idle_) idle->Close();
+    }
     idle_.push_back(std::move(connection));
   }
   cv_.notify_one();
@@ -80,6 +84,16 @@ Result<Reply> RedisPool::Eval(const Script& script, const std::vector<std::strin
   Result<Lease> lease = Acquire();
   if (!lease.ok()) return lease.status();
   return script.Eval(**lease, keys, args);
+}
+
+RedisPool::Stats RedisPool::CurrentStats() {
+  std::lock_guard lock(mu_);
+  Stats stats;
+  stats.created = created_;
+  stats.idle = static_cast<int>(idle_.size());
+  for (const ConnectionPtr& idle : idle_) stats.idle_open += idle->connected() ? 1 : 0;
+  stats.dead_found = dead_found_;
+  return stats;
 }
 
 Status RedisPool::Ping() {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,7 +49,10 @@ class RedisPool {
   // UNAVAILABLE (REDIS_POOL_EXHAUSTED).
   Result<Lease> Acquire();
 
-  // See Connection::Command / Connection::Pipeline.
+  // See Connection::Command / Connection::Pipeline, and connection.h for when
+  // a call is sent again on a fresh socket. When a call finds its socket dead,
+  // the pool closes every idle socket too: they died together (a restarted
+  // Redis), and each would otherwise be found dead by its own next call.
   Result<Reply> Command(const std::vector<std::string>& argv,
                         std::chrono::milliseconds blocking = std::chrono::milliseconds(0));
   Result<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
@@ -59,6 +63,14 @@ class RedisPool {
 
   const RedisOptions& options() const { return options_; }
 
+  struct Stats {
+    int created = 0;         // connections made so far (at most pool_size)
+    int idle = 0;            // waiting in the pool
+    int idle_open = 0;       // of those, holding an open socket
+    int64_t dead_found = 0;  // calls that found their socket dead
+  };
+  Stats CurrentStats();
+
  private:
   explicit RedisPool(RedisOptions options) : options_(std::move(options)) {}
   void Return(ConnectionPtr connection);
@@ -68,6 +80,7 @@ class RedisPool {
   std::condition_variable cv_;
   std::vector<ConnectionPtr> idle_;
   int created_ = 0;
+  int64_t dead_found_ = 0;
 };
 
 }  // namespace aftersales::redis

@@ -1,8 +1,14 @@
 // The Redis client against a real redis-server.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -238,6 +244,304 @@ TEST_CASE("an unresolvable host fails at creation, naming the host") {
   REQUIRE_FALSE(pool.ok());
   CHECK(pool.status().code() == Code::kUnavailable);
   CHECK(pool.status().message().find("no-such-host.invalid") != std::string::npos);
+}
+
+// After a restart on the same port: every pooled connection that served calls
+// before serves the next one without an error, for reads, pipelines and
+// scripts (whose SHA the new server does not know).
+TEST_CASE("after a redis restart every previously used connection serves its next call") {
+  testing::RedisServer server;
+  RedisOptions options = OptionsFor(server);
+  options.pool_size = 4;
+  RedisPoolPtr pool = MakePool(options);
+  Script script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  {
+    // Open all four connections, each with the script loaded.
+    std::vector<RedisPool::Lease> leases;
+    for (int i = 0; i < 4; ++i) {
+      Result<RedisPool::Lease> lease = pool->Acquire();
+      REQUIRE(lease.ok());
+      leases.push_back(std::move(lease).value());
+      REQUIRE(script.Eval(*leases.back(), {"n"}, {"1"}).ok());
+    }
+  }
+  REQUIRE(pool->Command({"SET", "k", "v"}).ok());
+  REQUIRE(pool->CurrentStats().idle_open == 4);
+
+  server.Restart();
+
+  std::vector<RedisPool::Lease> leases;
+  for (int i = 0; i < 4; ++i) {
+    Result<RedisPool::Lease> lease = pool->Acquire();
+    REQUIRE(lease.ok());
+    leases.push_back(std::move(lease).value());
+  }
+  Result<Reply> read = leases[0]->Command({"GET", "k"});
+  REQUIRE(read.ok());
+  CHECK(read->str() == "v");  // AOF kept it
+  Result<std::vector<Reply>> pipeline = leases[1]->Pipeline({{"GET", "k"}, {"GET", "n"}});
+  REQUIRE(pipeline.ok());
+  CHECK((*pipeline)[1].str() == "4");
+  // Redis 7 keeps no scripts across a restart: the SHA is reloaded.
+  Result<Reply> evaluated = script.Eval(*leases[2], {"n"}, {"10"});
+  REQUIRE(evaluated.ok());
+  CHECK(evaluated->integer() == 14);  // ran once
+  Result<Reply> written = leases[3]->Command({"INCR", "n"});
+  REQUIRE(written.ok());
+  CHECK(written->integer() == 15);  // a write too: the dead socket was seen before sending
+  leases.clear();
+  CHECK(pool->CurrentStats().dead_found == 4);
+}
+
+TEST_CASE("a script whose sha the restarted redis lost is loaded again") {
+  testing::RedisServer server;
+  RedisOptions options = OptionsFor(server);
+  options.pool_size = 1;
+  RedisPoolPtr pool = MakePool(options);
+  Script script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  REQUIRE(pool->Eval(script, {"n"}, {"2"}).ok());
+
+  server.Restart();
+  Result<Reply> exists = pool->Command({"SCRIPT", "EXISTS", script.sha()});
+  REQUIRE(exists.ok());
+  CHECK((*exists)[0].integer() == 0);
+  Result<Reply> evaluated = pool->Eval(script, {"n"}, {"3"});
+  REQUIRE(evaluated.ok());
+  CHECK(evaluated->integer() == 5);
+  exists = pool->Command({"SCRIPT", "EXISTS", script.sha()});
+  REQUIRE(exists.ok());
+  CHECK((*exists)[0].integer() == 1);
+}
+
+// One dead socket means the server went away: the pool closes the other idle
+// ones at once instead of each next call finding its own.
+TEST_CASE("a pool drops every idle socket once one is found dead") {
+  testing::RedisServer server;
+  RedisOptions options = OptionsFor(server);
+  options.pool_size = 3;
+  RedisPoolPtr pool = MakePool(options);
+  {
+    std::vector<RedisPool::Lease> leases;
+    for (int i = 0; i < 3; ++i) {
+      Result<RedisPool::Lease> lease = pool->Acquire();
+      REQUIRE(lease.ok());
+      leases.push_back(std::move(lease).value());
+      REQUIRE(leases.back()->Command({"PING"}).ok());
+    }
+  }
+  REQUIRE(pool->CurrentStats().idle_open == 3);
+  server.Restart();
+  REQUIRE(pool->Command({"PING"}).ok());
+  RedisPool::Stats stats = pool->CurrentStats();
+  CHECK(stats.dead_found == 1);
+  CHECK(stats.idle == 3);
+  CHECK(stats.idle_open == 1);  // only the socket just opened
+  REQUIRE(pool->Command({"PING"}).ok());
+  REQUIRE(pool->Command({"PING"}).ok());
+  CHECK(pool->CurrentStats().dead_found == 1);  // the others were not discovered one by one
+}
+
+TEST_CASE("while redis is down every call kind fails promptly, without a retry loop") {
+  testing::RedisServer server;
+  RedisOptions options = OptionsFor(server);
+  options.pool_size = 2;
+  RedisPoolPtr pool = MakePool(options);
+  Script script("return 1");
+  REQUIRE(pool->Eval(script, {}, {}).ok());
+  server.Stop();
+
+  auto start = SteadyClock::now();
+  Result<Reply> read = pool->Command({"GET", "k"});
+  Result<std::vector<Reply>> pipeline = pool->Pipeline({{"GET", "k"}, {"GET", "j"}});
+  Result<Reply> evaluated = pool->Eval(script, {}, {});
+  auto took = SteadyClock::now() - start;
+  for (const Status& s : {read.status(), pipeline.status(), evaluated.status()}) {
+    CHECK(s.code() == Code::kUnavailable);
+    CHECK(s.reason() == "REDIS_UNAVAILABLE");
+  }
+  // Connection refused comes back at once: three calls well inside one connect timeout.
+  CHECK(took < options.connect_timeout);
+  server.Start();
+  CHECK(pool->Eval(script, {}, {}).ok());
+}
+
+TEST_CASE("a write on a connection killed after it ran is run once, not again") {
+  testing::RedisServer server;
+  RedisOptions options = OptionsFor(server);
+  options.pool_size = 1;
+  RedisPoolPtr pool = MakePool(options);
+  REQUIRE(pool->Command({"INCR", "n"}).ok());
+  Result<Reply> id = pool->Command({"CLIENT", "ID"});
+  REQUIRE(id.ok());
+
+  Connection admin(options);
+  REQUIRE(admin.Command({"CLIENT", "KILL", "ID", std::to_string(*id->integer())}).ok());
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    Result<Reply> list = admin.Command({"CLIENT", "LIST"});
+    REQUIRE(list.ok());
+    gone = list->string().find("id=" + std::to_string(*id->integer()) + " ") == std::string::npos;
+    if (!gone) std::this_thread::sleep_for(milliseconds(10));
+  }
+  REQUIRE(gone);
+
+  Result<Reply> second = pool->Command({"INCR", "n"});
+  REQUIRE(second.ok());
+  CHECK(second->integer() == 2);
+  Result<Reply> n = admin.Command({"GET", "n"});
+  REQUIRE(n.ok());
+  CHECK(n->str() == "2");
+}
+
+TEST_CASE("inside MULTI a killed connection is not replaced behind the transaction") {
+  testing::RedisServer server;
+  RedisOptions options = OptionsFor(server);
+  options.pool_size = 1;
+  RedisPoolPtr pool = MakePool(options);
+  Result<RedisPool::Lease> lease = pool->Acquire();
+  REQUIRE(lease.ok());
+  REQUIRE((*lease)->Command({"MULTI"}).ok());
+  Connection admin(options);
+  REQUIRE(admin.Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).ok());
+  std::this_thread::sleep_for(milliseconds(50));
+  Result<Reply> queued = (*lease)->Command({"INCR", "n"});
+  CHECK(queued.status().code() == Code::kUnavailable);
+  Result<Reply> n = admin.Command({"GET", "n"});
+  REQUIRE(n.ok());
+  CHECK(n->is_nil());  // the INCR did not run outside the transaction
+}
+
+// A server that answers PING, then takes the next command and closes without
+// a reply (it may have run it), then answers anything on a new connection
+// with "v". It records every command it was sent.
+class ReplyLosingServer {
+ public:
+  ReplyLosingServer() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+    REQUIRE(listen(listener_, 4) == 0);
+    socklen_t length = sizeof(address);
+    REQUIRE(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ReplyLosingServer() {
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+  int port() const { return port_; }
+  // Waits for the server's script to end, then what it was sent.
+  std::vector<std::string> Received() {
+    if (thread_.joinable()) thread_.join();
+    return received_;
+  }
+
+ private:
+  int Accept() {
+    pollfd p{listener_, POLLIN, 0};
+    if (poll(&p, 1, 400) <= 0) return -1;
+    return accept(listener_, nullptr, nullptr);
+  }
+  // Reads one whole command; its name, or empty on EOF / timeout.
+  std::string ReadCommand(int fd) {
+    std::string buffer;
+    for (int i = 0; i < 50; ++i) {
+      Result<Reply> parsed = ParseReply(buffer);
+      if (parsed.ok() && parsed->is_array()) return std::string((*parsed)[0].str());
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 400) <= 0) return "";
+      char chunk[512];
+      ssize_t n = read(fd, chunk, sizeof(chunk));
+      if (n <= 0) return "";
+      buffer.append(chunk, static_cast<size_t>(n));
+    }
+    return "";
+  }
+  void Answer(int fd, std::string_view resp) {
+    REQUIRE(write(fd, resp.data(), resp.size()) == static_cast<ssize_t>(resp.size()));
+  }
+  void Serve() {
+    int first = Accept();
+    if (first < 0) return;
+    if (ReadCommand(first) == "PING") Answer(first, "+PONG\r\n");
+    received_.push_back(ReadCommand(first));
+    close(first);  // the reply is lost
+    int second = Accept();
+    if (second < 0) return;
+    std::string name = ReadCommand(second);
+    received_.push_back(name);
+    if (!name.empty()) Answer(second, "$1\r\nv\r\n");
+    ReadCommand(second);  // until the client closes or goes quiet
+    close(second);
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<std::string> received_;
+  std::thread thread_;
+};
+
+RedisOptions OptionsForPort(int port) {
+  RedisOptions options;
+  options.port = port;
+  options.connect_timeout = milliseconds(500);
+  options.command_timeout = milliseconds(500);
+  options.pool_size = 1;
+  return options;
+}
+
+TEST_CASE("a read whose reply was lost is asked again on a fresh connection") {
+  ReplyLosingServer fake;
+  Connection connection(OptionsForPort(fake.port()));
+  REQUIRE(connection.Command({"PING"}).ok());
+  Result<Reply> got = connection.Command({"GET", "k"});
+  REQUIRE(got.ok());
+  CHECK(got->str() == "v");
+  connection.Close();
+  CHECK(fake.Received() == std::vector<std::string>{"GET", "GET"});
+}
+
+TEST_CASE("a write whose reply was lost is not sent again and reports UNAVAILABLE") {
+  ReplyLosingServer fake;
+  RedisPoolPtr pool = MakePool(OptionsForPort(fake.port()));
+  REQUIRE(pool->Ping().ok());
+  Result<Reply> incr = pool->Command({"INCR", "n"});
+  CHECK(incr.status().code() == Code::kUnavailable);
+  CHECK(fake.Received() == std::vector<std::string>{"INCR"});
+}
+
+TEST_CASE("a script whose reply was lost is not run again") {
+  ReplyLosingServer fake;
+  RedisPoolPtr pool = MakePool(OptionsForPort(fake.port()));
+  REQUIRE(pool->Ping().ok());
+  Script script("return redis.call('INCR', KEYS[1])");
+  Result<Reply> evaluated = pool->Eval(script, {"n"}, {});
+  CHECK(evaluated.status().code() == Code::kUnavailable);
+  CHECK(fake.Received() == std::vector<std::string>{"EVALSHA"});
+}
+
+TEST_CASE("a read-only pipeline whose replies were lost is sent again, a mixed one is not") {
+  {
+    ReplyLosingServer fake;
+    Connection connection(OptionsForPort(fake.port()));
+    REQUIRE(connection.Command({"PING"}).ok());
+    Result<std::vector<Reply>> reads = connection.Pipeline({{"GET", "k"}});
+    REQUIRE(reads.ok());
+    connection.Close();
+    CHECK(fake.Received() == std::vector<std::string>{"GET", "GET"});
+  }
+  {
+    ReplyLosingServer fake;
+    Connection connection(OptionsForPort(fake.port()));
+    REQUIRE(connection.Command({"PING"}).ok());
+    Result<std::vector<Reply>> mixed = connection.Pipeline({{"GET", "k"}, {"INCR", "n"}});
+    CHECK(mixed.status().code() == Code::kUnavailable);
+    CHECK(fake.Received() == std::vector<std::string>{"GET"});
+  }
 }
 
 }  // namespace

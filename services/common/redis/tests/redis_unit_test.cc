@@ -100,5 +100,18 @@ TEST_CASE("a script is named by the sha1 of its source") {
   CHECK(script.sha() == "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
 }
 
+TEST_CASE("only calls that change nothing count as safe to repeat") {
+  CHECK(SafeToRepeat({"GET", "k"}));
+  CHECK(SafeToRepeat({"hgetall", "k"}));  // any case
+  CHECK(SafeToRepeat({"XRANGE", "s", "-", "+"}));
+  CHECK(SafeToRepeat({"SCRIPT", "LOAD", "return 1"}));
+  CHECK_FALSE(SafeToRepeat({"SCRIPT", "FLUSH"}));
+  CHECK_FALSE(SafeToRepeat({"INCR", "n"}));
+  CHECK_FALSE(SafeToRepeat({"EVALSHA", "abc", "0"}));
+  CHECK_FALSE(SafeToRepeat({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}));
+  CHECK_FALSE(SafeToRepeat({"XACK", "s", "g", "1-1"}));
+  CHECK_FALSE(SafeToRepeat({}));
+}
+
 }  // namespace
 }  // namespace aftersales::redis
