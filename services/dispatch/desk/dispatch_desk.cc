@@ -251,6 +251,7 @@ DispatchDesk::DispatchDesk(
 // ------------------------------------------------------------------ planning
 
 Status DispatchDesk::RefreshIndex(bool force) {
+  index_behind_ = false;
   auto revision = records_.EngineersRevision();
   if (!revision.ok()) return revision.status();
   if (!force && index_revision_ >= 0 && *revision == index_revision_) return Status::Ok();
@@ -288,23 +289,34 @@ Status DispatchDesk::ReloadEngineer(const std::string& engineer_id) {
   return Status::Ok();
 }
 
-void DispatchDesk::ApplyOwnCommit(const Commit& c, const CommitOutcome& outcome,
+bool DispatchDesk::ApplyOwnCommit(const Commit& c, const CommitOutcome& outcome,
                                   const std::string& previous, const std::string& job_key,
                                   const std::optional<Choice>& choice,
                                   const std::optional<EngineerJob>& job) {
   const int touches = (previous.empty() ? 0 : 1) + (choice ? 1 : 0);
   // Anything else the commit touched is not known here: leave it to RefreshIndex.
-  if (touches == 0 || c.touch_count() != touches || (choice && !job)) return;
+  if (touches == 0 || c.touch_count() != touches || (choice && !job)) return false;
   std::lock_guard lock(index_mu_);
   // Another change (another replica's, or one of ours not applied) came in
   // between: RefreshIndex reads every engineer changed since, ours included.
-  if (index_revision_ < 0 || outcome.revision != index_revision_ + touches) return;
+  if (index_revision_ < 0 || outcome.revision != index_revision_ + touches) return false;
   if (!previous.empty()) index_.ChangeJobs(previous, {job_key}, std::nullopt);
   if (choice) index_.ChangeJobs(choice->engineer_id, choice->displaced_tickets, job);
   index_revision_ = outcome.revision;
+  return true;
 }
 
-Result<std::optional<DispatchDesk::Choice>> DispatchDesk::Choose(const WO& wo, TimePoint now) {
+Result<CommitOutcome> DispatchDesk::RunCommit(const Commit& c) {
+  auto outcome = c.Run(pool_);
+  if (outcome.ok() && outcome->kind == CommitOutcome::Kind::kApplied && c.touch_count() > 0) {
+    index_behind_ = true;
+  }
+  return outcome;
+}
+
+Result<std::optional<DispatchDesk::Choice>> DispatchDesk::Choose(const WO& wo, TimePoint now,
+                                                                 bool verify,
+                                                                 int64_t* cached_revision) {
   OnSiteRequest request;
   request.ticket_number = JobKeyOf(wo);
   request.site = {wo.site_position().latitude(), wo.site_position().longitude()};
@@ -316,7 +328,13 @@ Result<std::optional<DispatchDesk::Choice>> DispatchDesk::Choose(const WO& wo, T
   request.excluded_engineers.assign(wo.declined_by().begin(), wo.declined_by().end());
   if (Status s = ValidateOnSiteRequest(request); !s.ok()) return s;
   std::lock_guard lock(index_mu_);
-  if (Status s = RefreshIndex(false); !s.ok()) return s;
+  // The common case reads nothing: the commit refuses the plan if any
+  // engineer changed since the index's revision (STALE_ENGINEERS).
+  const bool from_cache = !verify && index_revision_ >= 0 && !index_behind_;
+  if (!from_cache) {
+    if (Status s = RefreshIndex(false); !s.ok()) return s;
+  }
+  *cached_revision = from_cache ? index_revision_ : -1;
   // Emergencies first: only they may take an engineer off a job not started.
   const bool emergency = request.severity == Severity::kEmergency;
   auto best = index_.FindBest(request, now, options_.policy, emergency);
@@ -337,12 +355,26 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
                                         bool skip_if_unplaced, bool* placed) {
   const std::string previous = wo.engineer_id();
   int refusals = 0;
+  // After a refusal the index is brought up to date before planning again
+  // and the plan is committed as before the revision guard existed (capacity
+  // and version guards only): a busy other replica moving the revision all
+  // the time then costs what it always did, not a string of stale refusals.
+  bool verify = false;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     const TimePoint now = clock_.Now();
-    auto choice = Choose(wo, now);
+    int64_t cached_revision = -1;
+    auto choice = Choose(wo, now, verify, &cached_revision);
     if (!choice.ok()) return choice.status();
     if (placed) *placed = choice->has_value();
-    if (!choice->has_value() && skip_if_unplaced) return wo;
+    if (!choice->has_value() && skip_if_unplaced) {
+      // Nothing is committed, so no guard would catch a stale cache: whether
+      // nobody can take it is asked of the index brought up to date.
+      if (cached_revision >= 0) {
+        verify = true;
+        continue;
+      }
+      return wo;
+    }
 
     WO next = wo;
     next.set_status(WO::ASSIGNED);
@@ -355,6 +387,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     c.VersionIs(wo_key, version);
     if (handled) c.Absent(handled->key);
     if (extra) extra(c);
+    if (cached_revision >= 0) c.EngineersRevisionIs(cached_revision);
     if (!previous.empty()) {
       c.HDel(keys::EngineerJobs(previous), wo.id());
       c.TouchEngineer(previous);
@@ -444,10 +477,17 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
     auto outcome = c.Run(pool_);
     if (!outcome.ok()) {
       const Status& s = outcome.status();
+      if (s.code() == Code::kAborted && s.reason() == "STALE_ENGINEERS") {
+        // Another writer changed an engineer after the index's revision: plan
+        // again with what changed since (ChangedSince), nothing was written.
+        verify = true;
+        continue;
+      }
       if (s.code() == Code::kAborted && s.reason() == "ENGINEER_UNAVAILABLE") {
         // The index was stale (another replica took the slot): re-plan with
         // that engineer as Redis has it; should it be refused again, with
         // the whole index read afresh.
+        verify = true;
         if (++refusals == 1 && choice->has_value()) {
           if (Status r = ReloadEngineer((*choice)->engineer_id); !r.ok()) return r;
         } else {
@@ -467,7 +507,10 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
       }
       return wo;
     }
-    ApplyOwnCommit(c, *outcome, previous, JobKeyOf(wo), *choice, job);
+    if (!ApplyOwnCommit(c, *outcome, previous, JobKeyOf(wo), *choice, job) &&
+        c.touch_count() > 0) {
+      index_behind_ = true;
+    }
     if (escalation > 0)
       next.set_escalation_level(std::max<int32_t>(wo.escalation_level(), escalation));
     if (displaced > 0) {
@@ -664,7 +707,7 @@ Status DispatchDesk::OnTicketClosed(const ev::TicketClosed& e,
       Stamp(cancelled, wo);
       c.Emit(keys::Events(), MakeEvent(cancelled, id, now));
       WriteWorkOrder(c, wo, before.version + 1);
-      auto outcome = c.Run(pool_);
+      auto outcome = RunCommit(c);
       if (outcome.ok()) break;
       if (outcome.status().reason() != "VERSION_CONFLICT") return outcome.status();
     }
@@ -814,7 +857,7 @@ Result<int> DispatchDesk::FireDueEscalations(int limit) {
         }
       }
     }
-    auto outcome = c.Run(pool_);
+    auto outcome = RunCommit(c);
     if (!outcome.ok()) {
       // The work order moved meanwhile: the step stays due and the next
       // sweep (of any replica) fires it.
@@ -875,7 +918,7 @@ Result<v1::Engineer> DispatchDesk::CreateEngineer(const v1::CreateEngineerReques
   c.ZAdd(keys::Engineers(), 0, e.id);
   c.TouchEngineer(e.id);
   if (!request_key.empty()) c.Set(request_key, e.id, options_.request_ttl_seconds);
-  auto outcome = c.Run(pool_);
+  auto outcome = RunCommit(c);
   if (!outcome.ok()) return outcome.status();
   std::string id = e.id;
   if (outcome->kind == CommitOutcome::Kind::kExists) id = outcome->existing;
@@ -927,7 +970,7 @@ Result<v1::Engineer> DispatchDesk::SetEngineerStatus(const Caller& caller,
   c.HSet(key, "state", v1::Engineer::State_Name(r.state()));
   c.HSet(key, "version", std::to_string((*stored)->version + 1));
   c.TouchEngineer(r.engineer_id());
-  auto outcome = c.Run(pool_);
+  auto outcome = RunCommit(c);
   if (!outcome.ok()) return outcome.status();
   Status follow_up = r.state() == v1::Engineer::OFF_DUTY ? ReplanNotStarted(r.engineer_id())
                                                          : ReplanQueue().status();
@@ -1063,7 +1106,7 @@ Result<WO> DispatchDesk::RunStep(const Caller& caller, const std::string& id, co
     *wo.mutable_update_time() = Ts(ctx.now);
     if (!request_key.empty()) c.Set(request_key, id, options_.request_ttl_seconds);
     WriteWorkOrder(c, wo, before.version + 1);
-    auto outcome = c.Run(pool_);
+    auto outcome = RunCommit(c);
     if (!outcome.ok()) {
       if (outcome.status().reason() == "VERSION_CONFLICT") continue;
       return outcome.status();

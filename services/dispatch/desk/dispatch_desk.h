@@ -4,11 +4,14 @@
 // into calls of this class. Every state change is one Commit (one Lua script
 // with its events); the planning index is a cache rebuilt from Redis whenever
 // any replica changed an engineer, and a stale cache only costs a re-plan:
-// the commit re-checks the engineer's capacity and the ticket's work order.
+// a plan from the cache is committed only if the engineers' revision has not
+// moved since (one round trip per request), and the commit re-checks the
+// engineer's capacity and the ticket's work order.
 #pragma once
 
 #include <grpcpp/channel.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -126,15 +129,22 @@ class DispatchDesk {
   };
   using StepFn = std::function<Status(StepContext&)>;
 
-  Result<std::optional<Choice>> Choose(const v1::WorkOrder& work_order, TimePoint now);
+  // Plans from the cached index as it is, unless `verify`, the index was never
+  // built, or this process changed an engineer it has not put into the index:
+  // then the index is brought up to date from Redis first. `cached_revision`
+  // is the revision a plan from the cache was made at (for the commit's
+  // EngineersRevisionIs), -1 when the index was just brought up to date.
+  Result<std::optional<Choice>> Choose(const v1::WorkOrder& work_order, TimePoint now,
+                                       bool verify, int64_t* cached_revision);
   Status RefreshIndex(bool force);
   // Reads one engineer into the index as Redis has it now (after the capacity
   // guard refused it), leaving the index revision as it is.
   Status ReloadEngineer(const std::string& engineer_id);
   // After a commit of PlaceAndCommit: when the engineers' revision moved only
   // by this commit's own touches, puts its job changes into the index instead
-  // of re-reading those engineers (two round trips) on the next plan.
-  void ApplyOwnCommit(const Commit& c, const CommitOutcome& outcome, const std::string& previous,
+  // of re-reading those engineers (two round trips) on the next plan. Whether
+  // it did.
+  bool ApplyOwnCommit(const Commit& c, const CommitOutcome& outcome, const std::string& previous,
                       const std::string& job_key, const std::optional<Choice>& choice,
                       const std::optional<EngineerJob>& job);
   // Adds to `c` what takes the chosen engineer off the displaced jobs (back
@@ -152,6 +162,10 @@ class DispatchDesk {
   // names the part; inventory issues them when it reads WorkOrderDone.
   Status ReserveParts(const v1::WorkOrder& work_order, const v1::CompleteWorkOrderRequest& request);
   Status ReplanNotStarted(const std::string& engineer_id);
+  // Runs a commit other than a planned one; when it changed an engineer, the
+  // next plan brings the index up to date first instead of committing a plan
+  // the revision guard would refuse.
+  Result<CommitOutcome> RunCommit(const Commit& c);
 
   redis::RedisPool& pool_;
   const Clock& clock_;
@@ -162,6 +176,9 @@ class DispatchDesk {
   std::mutex index_mu_;
   EngineerIndex index_;
   int64_t index_revision_ = -1;
+  // This process changed an engineer without putting the change into the
+  // index (set after the commit, cleared before the revision is read).
+  std::atomic<bool> index_behind_{false};
 };
 
 }  // namespace aftersales::dispatch

@@ -36,6 +36,12 @@ for _ = 1, ng do
     if (not state) or state == 'OFF_DUTY' or redis.call('HLEN', jk) - freed >= max then
       return redis.error_reply('ABORTED ENGINEER_UNAVAILABLE ' .. ek .. ' is off duty or at its job limit')
     end
+  elseif kind == 'revision' then
+    local k = key(); local want = arg()
+    local have = redis.call('GET', k) or '0'
+    if have ~= want then
+      return redis.error_reply('ABORTED STALE_ENGINEERS engineers changed since the plan (' .. have .. ', planned at ' .. want .. ')')
+    end
   elseif kind == 'claim' then
     local k = key(); local m = arg()
     if not redis.call('ZSCORE', k, m) then return {'lost', ''} end
@@ -111,6 +117,11 @@ void Commit::Absent(const std::string& key) {
 void Commit::HasCapacity(const std::string& engineer_key, const std::string& jobs_key, int freed) {
   guards_.insert(guards_.end(),
                  {"capacity", KeyRef(engineer_key), KeyRef(jobs_key), std::to_string(freed)});
+  ++guard_count_;
+}
+void Commit::EngineersRevisionIs(int64_t revision) {
+  guards_.insert(guards_.end(),
+                 {"revision", KeyRef(keys::EngineersRevision()), std::to_string(revision)});
   ++guard_count_;
 }
 void Commit::Claim(const std::string& zset_key, const std::string& member) {

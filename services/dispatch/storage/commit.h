@@ -39,6 +39,10 @@ class Commit {
   // ABORTED ENGINEER_UNAVAILABLE when the engineer is OFF_DUTY, missing, or
   // would still hold max_jobs jobs after giving up `freed` of them.
   void HasCapacity(const std::string& engineer_key, const std::string& jobs_key, int freed = 0);
+  // ABORTED STALE_ENGINEERS unless the engineers' revision (a missing key is
+  // 0) still equals `revision`: a plan made from a cached index is committed
+  // only if no engineer changed since the index was brought up to date.
+  void EngineersRevisionIs(int64_t revision);
   // Outcome kLost when `member` is no longer in the sorted set (someone else
   // claimed it first).
   void Claim(const std::string& zset_key, const std::string& member);

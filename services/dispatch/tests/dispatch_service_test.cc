@@ -597,7 +597,7 @@ TEST_CASE("after its own assignments the desk plans from its cache and fills an 
   CHECK(f.CountEvents("WorkOrderAssigned") == 3);
 }
 
-TEST_CASE("a change by another replica between two own assignments is planned with") {
+TEST_CASE("a slot another replica took between two own assignments is planned with") {
   DispatchFixture f;
   const std::string near = f.OnDutyEngineer("Li Lei", 31.21, 121.5, 2);
   // So far away that the near one arrives first even after a job (2 h).
@@ -608,9 +608,11 @@ TEST_CASE("a change by another replica between two own assignments is planned wi
   REQUIRE(replica->OnTicketOnsiteRequested(f.OnsiteRequest("T-2"), Handled(2)).ok());
   REQUIRE(f.pool().Command({"CONFIG", "RESETSTAT"}).ok());
   REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-3"), Handled(3)).ok());
-  // Planned with the near engineer as Redis has it (read once), not refused
-  // by the capacity guard and planned again.
-  CHECK(CommandCalls(f, "evalsha") == 1);
+  // The plan from the cache (near) is refused as stale, writing nothing; the
+  // near engineer is read as Redis has it (once) and the request planned
+  // again.
+  CHECK(CommandCalls(f, "evalsha") == 2);
+  CHECK(CommandCalls(f, "zrangebyscore") == 1);
   CHECK(f.WorkOrdersOfTicket("T-1").at(0).engineer_id() == near);
   CHECK(f.WorkOrdersOfTicket("T-2").at(0).engineer_id() == near);
   CHECK(f.WorkOrdersOfTicket("T-3").at(0).engineer_id() == far);
@@ -619,6 +621,44 @@ TEST_CASE("a change by another replica between two own assignments is planned wi
   for (const auto& e : engineers.engineers()) {
     CHECK(e.active_jobs() == (e.id() == near ? 2 : 1));
   }
+}
+
+TEST_CASE("an engineer another replica moved to the site gets the next job despite the cache") {
+  DispatchFixture f;
+  const std::string near = f.OnDutyEngineer("Li Lei", 31.21, 121.5, 1);
+  const std::string far = f.OnDutyEngineer("Han Meimei", 31.2, 122.5, 5);
+  // Further still: nobody's choice until it moves.
+  const std::string wang = f.OnDutyEngineer("Wang Fang", 31.2, 123.5, 1);
+  auto replica = f.NewDesk();
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-1"), Handled(1)).ok());
+  REQUIRE(f.WorkOrdersOfTicket("T-1").at(0).engineer_id() == near);
+  // Another replica (the engineer's app went through it) reports Wang Fang at
+  // the site. Our cache still has him far away, and Han Meimei has room: a
+  // plan from the cache would send her, and her capacity guard would let it.
+  v1::SetEngineerStatusRequest moved;
+  moved.set_engineer_id(wang);
+  moved.set_state(v1::Engineer::AVAILABLE);
+  moved.set_latitude(31.2);
+  moved.set_longitude(121.5);
+  REQUIRE(replica->SetEngineerStatus(Caller{"dispatcher", "replica-test", ""}, moved).ok());
+  REQUIRE(f.pool().Command({"CONFIG", "RESETSTAT"}).ok());
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-2"), Handled(2)).ok());
+  // Refused once as stale, planned again with what changed: Wang Fang.
+  CHECK(CommandCalls(f, "evalsha") == 2);
+  const auto orders = f.WorkOrdersOfTicket("T-2");
+  REQUIRE(orders.size() == 1);
+  CHECK(orders.at(0).engineer_id() == wang);
+  CHECK(f.CountEvents("WorkOrderAssigned") == 2);
+  // Wang Fang is now full too (limit 1): the next one goes to Han Meimei,
+  // from the cache the commits kept up to date.
+  REQUIRE(f.pool().Command({"CONFIG", "RESETSTAT"}).ok());
+  REQUIRE(f.desk().OnTicketOnsiteRequested(f.OnsiteRequest("T-3"), Handled(3)).ok());
+  CHECK(CommandCalls(f, "evalsha") == 1);
+  CHECK(f.WorkOrdersOfTicket("T-3").at(0).engineer_id() == far);
+  v1::ListEngineersResponse engineers;
+  REQUIRE(f.Call(&Stub::ListEngineers, v1::ListEngineersRequest{}, &engineers).ok());
+  REQUIRE(engineers.engineers_size() == 3);
+  for (const auto& e : engineers.engineers()) CHECK(e.active_jobs() == 1);
 }
 
 TEST_CASE("an on-site request that already has its work order is refused by the commit alone") {
