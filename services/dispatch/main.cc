@@ -68,6 +68,7 @@ int main() {
     const auto keep_events = env.Duration("AFTERSALES_DISPATCH_EVENT_RETENTION",
                                           std::chrono::hours(24 * 7), std::chrono::minutes(1));
     const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
+    const std::chrono::milliseconds claim_idle = StreamClaimIdle(env);
     if (Status s = env.Finish(); !s.ok()) return s;
     if (Status s = grpcx::ValidateAddress(inventory_addr, "AFTERSALES_INVENTORY_ADDR"); !s.ok()) {
       return InvalidArgument("INVALID_CONFIG", s.message());
@@ -84,15 +85,17 @@ int main() {
     options.maintenance_skills = *skills;
     desk = std::make_unique<DispatchDesk>(
         host.redis(), clock,
-        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr)),
-        options);
-    auto c = MakeIntakeConsumer(host.redis(), *desk, IntakeConsumerOptions(consumer));
+        inventory::v1::InventoryService::NewStub(grpcx::MakeChannel(inventory_addr)), options);
+    streams::ConsumerOptions from_intake = IntakeConsumerOptions(consumer);
+    from_intake.claim_idle = claim_idle;
+    auto c = MakeIntakeConsumer(host.redis(), *desk, std::move(from_intake));
     if (!c.ok()) return c.status();
     intake_consumer = std::move(c).value();
     install_base = std::make_unique<IntakeInstallBase>(
         intake::v1::IntakeService::NewStub(grpcx::MakeChannel(intake_addr)), intake_deadline);
-    auto f =
-        MakeFollowupConsumer(host.redis(), *desk, *install_base, FollowupConsumerOptions(consumer));
+    streams::ConsumerOptions from_followup = FollowupConsumerOptions(consumer);
+    from_followup.claim_idle = claim_idle;
+    auto f = MakeFollowupConsumer(host.redis(), *desk, *install_base, std::move(from_followup));
     if (!f.ok()) return f.status();
     followup_consumer = std::move(f).value();
 

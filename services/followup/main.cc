@@ -56,6 +56,7 @@ int main() {
                                                   hours(24 * 400), hours(1), hours(24 * 3660));
     const std::string webhook = env.String("AFTERSALES_NOTIFY_WEBHOOK_URL", "");
     const std::string consumer_name = env.String("AFTERSALES_CONSUMER_NAME", ConsumerName());
+    const std::chrono::milliseconds claim_idle = StreamClaimIdle(env);
     if (Status s = env.Finish(); !s.ok()) return s;
 
     if (webhook.empty()) {
@@ -67,9 +68,10 @@ int main() {
     }
     store = std::make_unique<followup::FollowupStore>(host.redis(), clock, ids, policy);
     for (const auto& stream : followup::ReportStreams()) {
-      auto created = streams::Consumer::Create(host.redis(),
-                                               followup::ConsumerOptionsFor(stream, consumer_name),
-                                               followup::EventHandler(*store));
+      streams::ConsumerOptions options = followup::ConsumerOptionsFor(stream, consumer_name);
+      options.claim_idle = claim_idle;
+      auto created =
+          streams::Consumer::Create(host.redis(), options, followup::EventHandler(*store));
       if (!created.ok()) return created.status();
       consumers.push_back(std::move(created).value());
     }

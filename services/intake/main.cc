@@ -54,6 +54,7 @@ int main() {
     const auto keep_events = env.Duration("AFTERSALES_INTAKE_EVENT_RETENTION",
                                           std::chrono::hours(24 * 7), std::chrono::minutes(1));
     const std::string consumer = env.String("AFTERSALES_CONSUMER_NAME", DefaultConsumerName());
+    const std::chrono::milliseconds claim_idle = StreamClaimIdle(env);
     // The business calendar's zone and holidays: a deployment's own.
     const std::chrono::minutes utc_offset(
         env.Int("AFTERSALES_UTC_OFFSET_MINUTES", 8 * 60, -18 * 60, 18 * 60));
@@ -72,10 +73,12 @@ int main() {
     desk_options.calendar = *BusinessCalendar::Create(*calendar);
     desk = std::make_unique<TicketDesk>(*store, clock, desk_options);
     writer = std::make_unique<BatchTicketWriter>(*store);
-    Result<streams::ConsumerPtr> d = MakeDispatchConsumer(host.redis(), *desk, consumer);
+    Result<streams::ConsumerPtr> d =
+        MakeDispatchConsumer(host.redis(), *desk, consumer, std::chrono::seconds(2), claim_idle);
     if (!d.ok()) return d.status();
     dispatch_consumer = std::move(d).value();
-    Result<streams::ConsumerPtr> f = MakeFollowupConsumer(host.redis(), *desk, consumer);
+    Result<streams::ConsumerPtr> f =
+        MakeFollowupConsumer(host.redis(), *desk, consumer, std::chrono::seconds(2), claim_idle);
     if (!f.ok()) return f.status();
     followup_consumer = std::move(f).value();
 

@@ -47,12 +47,14 @@ int main() {
     const milliseconds events_retention = env.Duration("AFTERSALES_INVENTORY_EVENTS_RETENTION",
                                                        hours(24 * 7), hours(1), hours(24 * 365));
     const std::string consumer_name = env.String("AFTERSALES_CONSUMER_NAME", ConsumerName());
+    const milliseconds claim_idle = StreamClaimIdle(env);
     if (Status s = env.Finish(); !s.ok()) return s;
 
     store = std::make_unique<inventory::InventoryStore>(host.redis(), clock, ids);
+    streams::ConsumerOptions options = inventory::WorkOrderConsumerOptions(consumer_name);
+    options.claim_idle = claim_idle;
     auto created =
-        streams::Consumer::Create(host.redis(), inventory::WorkOrderConsumerOptions(consumer_name),
-                                  inventory::WorkOrderEventHandler(*store));
+        streams::Consumer::Create(host.redis(), options, inventory::WorkOrderEventHandler(*store));
     if (!created.ok()) return created.status();
     consumer = std::move(created).value();
 

@@ -1,9 +1,8 @@
 // A dispatch replica paused (SIGSTOP) while it holds an on-site request:
 // another replica claims the entry once it has been pending for the
 // consumer's claim_idle and makes the work order; when the paused replica
-// resumes, it does not make a second one. claim_idle is 30 s and not
-// configurable by environment (streams::ConsumerOptions default, dispatch
-// sets no override), so this test takes 35-50 s.
+// resumes, it does not make a second one. Both replicas run with a 3 s
+// claim_idle (AFTERSALES_STREAMS_CLAIM_IDLE; 30 s by default).
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
@@ -20,9 +19,8 @@ using std::chrono::seconds;
 
 // Entries pending for `consumer` in dispatch's group on {intake}:events.
 int PendingFor(int redis_port, const std::string& consumer) {
-  const std::string reply =
-      RedisCommand(redis_port, {"XPENDING", "{intake}:events", "dispatch", "-", "+", "100",
-                                consumer});
+  const std::string reply = RedisCommand(
+      redis_port, {"XPENDING", "{intake}:events", "dispatch", "-", "+", "100", consumer});
   // An array of entries: "*N\r\n".
   if (reply.empty() || reply[0] != '*') return -1;
   return std::atoi(reply.c_str() + 1);
@@ -47,7 +45,8 @@ std::string OnsiteTicket(const LoadTarget& t) {
 
 TEST_CASE("a paused dispatch replica's on-site request is claimed by another replica") {
   const std::map<std::string, std::string> env = {{"AFTERSALES_RATE_LIMIT", "0"},
-                                                  {"AFTERSALES_CONSUMER_NAME", "dispatch-a"}};
+                                                  {"AFTERSALES_CONSUMER_NAME", "dispatch-a"},
+                                                  {"AFTERSALES_STREAMS_CLAIM_IDLE", "3s"}};
   Platform platform(env);
   INFO("logs in " << platform.log_dir());
   const int redis_port = platform.redis().port();
@@ -61,6 +60,7 @@ TEST_CASE("a paused dispatch replica's on-site request is claimed by another rep
       {"AFTERSALES_REDIS_PORT", std::to_string(redis_port)},
       {"AFTERSALES_HEALTH_INTERVAL", "100ms"},
       {"AFTERSALES_CONSUMER_NAME", "dispatch-b"},
+      {"AFTERSALES_STREAMS_CLAIM_IDLE", "3s"},
       {"AFTERSALES_GRPC_PORT", std::to_string(grpc_port)},
       {"AFTERSALES_METRICS_PORT", std::to_string(FreePort())},
       {"AFTERSALES_INVENTORY_ADDR",
@@ -101,7 +101,7 @@ TEST_CASE("a paused dispatch replica's on-site request is claimed by another rep
     return true;
   };
   bool claimed = false, made = false;
-  while (Clock::now() - paused_at < seconds(55)) {
+  while (Clock::now() - paused_at < seconds(25)) {
     claimed = PendingFor(redis_port, "dispatch-a") == 0;
     made = all_made();
     if (claimed && made) break;

@@ -250,4 +250,9 @@ int RunService(ServiceDefaults defaults, const ServiceFactory& factory) {
   return host.Run(factory, shutdown);
 }
 
+std::chrono::milliseconds StreamClaimIdle(EnvConfig& env) {
+  return env.Duration("AFTERSALES_STREAMS_CLAIM_IDLE", std::chrono::seconds(30),
+                      std::chrono::milliseconds(100), std::chrono::hours(1));
+}
+
 }  // namespace aftersales

@@ -65,6 +65,13 @@ class ServiceHost {
   redis::RedisPoolPtr redis_;
 };
 
+// How long an event may sit pending with the consumer that took it before
+// another replica claims it (AFTERSALES_STREAMS_CLAIM_IDLE, "30s" by default,
+// 100ms to 1h): the longest a crashed or stalled replica's events wait. Too
+// short, and a slow handler's event is handled twice (harmless: handlers are
+// idempotent) and counts a delivery towards its dead-letter limit.
+std::chrono::milliseconds StreamClaimIdle(EnvConfig& env);
+
 // The business clock of this process, for everything that reads "now" in a
 // domain sense (deadlines, due dates, records' times): the system clock, or
 // in test mode the shared test clock of AFTERSALES_TEST_CLOCK_FILE once

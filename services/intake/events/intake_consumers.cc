@@ -104,6 +104,7 @@ Status HandleFollowupEvent(TicketDesk& desk, const streams::Event& event) {
 namespace {
 Result<streams::ConsumerPtr> Make(redis::RedisPool& pool, const std::string& stream,
                                   const std::string& consumer, std::chrono::milliseconds block,
+                                  std::chrono::milliseconds claim_idle,
                                   std::vector<std::string> types,
                                   std::function<Status(const streams::Event&)> handler) {
   streams::ConsumerOptions options;
@@ -111,6 +112,7 @@ Result<streams::ConsumerPtr> Make(redis::RedisPool& pool, const std::string& str
   options.group = kConsumerGroup;
   options.consumer = consumer;
   options.block = block;
+  options.claim_idle = claim_idle;
   options.handled_prefix = keys::kHandledPrefix;
   options.handled_ttl = kHandledTtl;
   options.types = std::move(types);
@@ -120,8 +122,9 @@ Result<streams::ConsumerPtr> Make(redis::RedisPool& pool, const std::string& str
 
 Result<streams::ConsumerPtr> MakeDispatchConsumer(redis::RedisPool& pool, TicketDesk& desk,
                                                   const std::string& consumer,
-                                                  std::chrono::milliseconds block) {
-  return Make(pool, keys::kDispatchEvents, consumer, block,
+                                                  std::chrono::milliseconds block,
+                                                  std::chrono::milliseconds claim_idle) {
+  return Make(pool, keys::kDispatchEvents, consumer, block, claim_idle,
               {ev::WorkOrderAssigned::descriptor()->full_name(),
                ev::WorkOrderArrived::descriptor()->full_name(),
                ev::WorkOrderDone::descriptor()->full_name(),
@@ -131,8 +134,9 @@ Result<streams::ConsumerPtr> MakeDispatchConsumer(redis::RedisPool& pool, Ticket
 
 Result<streams::ConsumerPtr> MakeFollowupConsumer(redis::RedisPool& pool, TicketDesk& desk,
                                                   const std::string& consumer,
-                                                  std::chrono::milliseconds block) {
-  return Make(pool, keys::kFollowupEvents, consumer, block,
+                                                  std::chrono::milliseconds block,
+                                                  std::chrono::milliseconds claim_idle) {
+  return Make(pool, keys::kFollowupEvents, consumer, block, claim_idle,
               {ev::ReconfirmFailed::descriptor()->full_name(),
                ev::ComplaintOpened::descriptor()->full_name()},
               [&desk](const streams::Event& e) { return HandleFollowupEvent(desk, e); });

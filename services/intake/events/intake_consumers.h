@@ -23,11 +23,14 @@ Status HandleFollowupEvent(TicketDesk& desk, const streams::Event& event);
 // Consumers of `{dispatch}:events` and `{followup}:events` in group "intake".
 // `consumer` names this process (stable across its restarts); `block` bounds
 // one read (and so how long a stop takes).
+// `claim_idle`: see streams::ConsumerOptions (AFTERSALES_STREAMS_CLAIM_IDLE).
 Result<streams::ConsumerPtr> MakeDispatchConsumer(
     redis::RedisPool& pool, TicketDesk& desk, const std::string& consumer,
-    std::chrono::milliseconds block = std::chrono::seconds(2));
+    std::chrono::milliseconds block = std::chrono::seconds(2),
+    std::chrono::milliseconds claim_idle = streams::ConsumerOptions{}.claim_idle);
 Result<streams::ConsumerPtr> MakeFollowupConsumer(
     redis::RedisPool& pool, TicketDesk& desk, const std::string& consumer,
-    std::chrono::milliseconds block = std::chrono::seconds(2));
+    std::chrono::milliseconds block = std::chrono::seconds(2),
+    std::chrono::milliseconds claim_idle = streams::ConsumerOptions{}.claim_idle);
 
 }  // namespace aftersales::intake

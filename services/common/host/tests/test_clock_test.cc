@@ -152,6 +152,25 @@ TEST_CASE("a service takes a test clock file only in test mode", "[test_clock]")
   CHECK((*ok)->offset() == milliseconds(0));
 }
 
+TEST_CASE("the stream claim timeout comes from AFTERSALES_STREAMS_CLAIM_IDLE, bounded",
+          "[config]") {
+  EnvConfig none = EnvConfig::FromMap({});
+  CHECK(StreamClaimIdle(none) == std::chrono::seconds(30));
+  CHECK(none.Finish().ok());
+  EnvConfig set = EnvConfig::FromMap({{"AFTERSALES_STREAMS_CLAIM_IDLE", "3s"}});
+  CHECK(StreamClaimIdle(set) == milliseconds(3000));
+  CHECK(set.Finish().ok());
+  for (const char* bad : {"10ms", "2h", "soon"}) {
+    INFO(bad);
+    EnvConfig env = EnvConfig::FromMap({{"AFTERSALES_STREAMS_CLAIM_IDLE", bad}});
+    (void)StreamClaimIdle(env);
+    Status s = env.Finish();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.reason() == "INVALID_CONFIG");
+    CHECK_THAT(s.message(), Catch::Contains("AFTERSALES_STREAMS_CLAIM_IDLE"));
+  }
+}
+
 TEST_CASE("the process clock is the system clock until a host installs a test clock",
           "[test_clock]") {
   CheckReadsSystemTimePlus(ServiceClock(), milliseconds(0));
