@@ -312,19 +312,19 @@ std::optional<HttpResponse> Api::Serve(const ExchangePtr& x) {
       [this, x, held](Result<IdempotencyStore::Begin> begin) {
         ScopedRequestId scoped(x->request_id);
         if (!begin.ok()) {
-          return Finish(x, ErrorResponse(Unavailable(
-                               "IDEMPOTENCY_UNAVAILABLE",
-                               "cannot check the Idempotency-Key now; retry")));
+          return Finish(x,
+                        ErrorResponse(Unavailable("IDEMPOTENCY_UNAVAILABLE",
+                                                  "cannot check the Idempotency-Key now; retry")));
         }
         switch (begin->outcome) {
           case IdempotencyStore::Outcome::kConflict:
-            return Finish(x, ErrorResponse(Status(
-                                 Code::kAlreadyExists, "IDEMPOTENCY_KEY_REUSED",
-                                 "this Idempotency-Key was used with a different request")));
+            return Finish(
+                x, ErrorResponse(Status(Code::kAlreadyExists, "IDEMPOTENCY_KEY_REUSED",
+                                        "this Idempotency-Key was used with a different request")));
           case IdempotencyStore::Outcome::kPending:
-            return Finish(x, ErrorResponse(Status(
-                                 Code::kAborted, "IDEMPOTENCY_KEY_IN_USE",
-                                 "a request with this Idempotency-Key is still running")));
+            return Finish(
+                x, ErrorResponse(Status(Code::kAborted, "IDEMPOTENCY_KEY_IN_USE",
+                                        "a request with this Idempotency-Key is still running")));
           case IdempotencyStore::Outcome::kReplay:
             return Finish(x, WithHeader(HttpResponse::Json(begin->answer.status,
                                                            std::move(begin->answer.body)),
@@ -373,15 +373,14 @@ void Api::OnAnswer(const ExchangePtr& x, Status s, const std::string& answer) {
   // any gateway replica) finds it rather than the pending marker.
   StoredAnswer stored{response.status, response.body};
   auto held = std::make_shared<HttpResponse>(std::move(response));
-  idempotency_->FinishAsync(x->caller.subject, x->idem_key, std::move(stored),
-                            [this, x, held](Status f) {
-                              ScopedRequestId scoped(x->request_id);
-                              if (!f.ok()) {
-                                log::Warn("idempotency answer not stored",
-                                          {{"error", f.ToString()}});
-                              }
-                              Finish(x, std::move(*held));
-                            });
+  idempotency_->FinishAsync(
+      x->caller.subject, x->idem_key, std::move(stored), [this, x, held](Status f) {
+        ScopedRequestId scoped(x->request_id);
+        if (!f.ok()) {
+          log::Warn("idempotency answer not stored", {{"error", f.ToString()}});
+        }
+        Finish(x, std::move(*held));
+      });
 }
 
 Status Api::Confine(const Route& route, const RouteMatch& match, const Caller& caller,

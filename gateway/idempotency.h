@@ -85,7 +85,7 @@ class IdempotencyStore {
   std::chrono::milliseconds ttl_;
   std::chrono::milliseconds pending_ttl_;
   redis::Script script_;
-  redis::Connection connection_;  // the batcher thread's only
+  redis::Connection connection_;              // the batcher thread's only
   redis::Batcher<Step, StepResult> batcher_;  // last: its thread uses the above
 };
 

@@ -114,10 +114,9 @@ std::string JsonString(const std::string& json, const std::string& key) {
 }
 
 // A customer with one site in zone CITY, created by `agent`: {customer id, site id}.
-std::pair<std::string, std::string> CustomerWithSite(int port,
-                                                     const std::map<std::string, std::string>& agent,
-                                                     const std::string& name,
-                                                     const std::string& phone) {
+std::pair<std::string, std::string> CustomerWithSite(
+    int port, const std::map<std::string, std::string>& agent, const std::string& name,
+    const std::string& phone) {
   HttpResult customer =
       HttpRequest(port, "POST", "/v1/customers",
                   R"({"name":")" + name + R"(","contactName":"N","contactPhone":")" + phone +
@@ -340,8 +339,7 @@ TEST_CASE("one Idempotency-Key sent by many clients at once makes one ticket, Re
   const int port = platform.gateway().http_port;
   INFO("gateway log:\n" << platform.Log("gateway"));
   const auto agent = Bearer(Token("agent"));
-  const auto [customer_id, site_id] =
-      CustomerWithSite(port, agent, "Race Ltd", "+86 21 5555 0177");
+  const auto [customer_id, site_id] = CustomerWithSite(port, agent, "Race Ltd", "+86 21 5555 0177");
   const std::string body =
       R"({"customerId":")" + customer_id + R"(","siteId":")" + site_id +
       R"(","kind":"FAULT","channel":"HOTLINE","contactName":"R","contactPhone":"+86 21 5555 0177","symptoms":"gate stuck","impact":"COMMON_DEVICE_DOWN"})";
@@ -396,10 +394,12 @@ TEST_CASE("one Idempotency-Key sent by many clients at once makes one ticket, Re
   CHECK(refused.header("x-request-id") == "down-1");
   platform.redis().Start();
   HttpResult after;
-  CHECK(Eventually([&] {
-    after = HttpRequest(port, "POST", "/v1/tickets", body, down);
-    return after.status == 201;
-  }, std::chrono::seconds(20)));
+  CHECK(Eventually(
+      [&] {
+        after = HttpRequest(port, "POST", "/v1/tickets", body, down);
+        return after.status == 201;
+      },
+      std::chrono::seconds(20)));
   HttpResult replay = HttpRequest(port, "POST", "/v1/tickets", body, down);
   CHECK(replay.status == 201);
   CHECK(replay.body == after.body);

@@ -1,9 +1,8 @@
 // Idempotency and rate limiting against a real redis-server, through the
 // request pipeline with a fake upstream (the real services may not serve a
 // create yet, and only 2xx answers are kept).
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 
@@ -155,7 +154,8 @@ TEST_CASE("concurrent requests with one Idempotency-Key create exactly one recor
   std::vector<std::thread> clients;
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, i] {
-      answers[static_cast<size_t>(i)] = f.Post("/v1/customers", R"({"name":"Acme"})", "alice", "race");
+      answers[static_cast<size_t>(i)] =
+          f.Post("/v1/customers", R"({"name":"Acme"})", "alice", "race");
     });
   }
   for (auto& t : clients) t.join();
@@ -253,8 +253,8 @@ TEST_CASE("Redis restarted mid-run: 503 IDEMPOTENCY_UNAVAILABLE while down, then
   testing::FakeUpstream upstream;
   upstream.Answer("CreateCustomer", R"({"id":"C1"})");
   IdempotencyStore idempotency(pool->get(), std::chrono::hours(24), seconds(15));
-  Api api(RouteTable::V1(), ApiOptions{kSecret, nullptr, nullptr}, &upstream, nullptr,
-          &idempotency, nullptr);
+  Api api(RouteTable::V1(), ApiOptions{kSecret, nullptr, nullptr}, &upstream, nullptr, &idempotency,
+          nullptr);
   auto post = [&](const std::string& key) {
     HttpRequest r = Post("/v1/customers", R"({"name":"A"})", "alice", key);
     r.headers.Add("X-Request-Id", "rid-" + key);

@@ -841,15 +841,15 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    int* target = flag == "--seconds"     ? &o.seconds
-                  : flag == "--clients"   ? &o.clients
-                  : flag == "--rate"      ? &o.rate
-                  : flag == "--duration"  ? &o.duration
-                  : flag == "--engineers" ? &o.engineers
-                  : flag == "--max-jobs"  ? &o.max_jobs
-                  : flag == "--requests"  ? &o.requests
+    int* target = flag == "--seconds"       ? &o.seconds
+                  : flag == "--clients"     ? &o.clients
+                  : flag == "--rate"        ? &o.rate
+                  : flag == "--duration"    ? &o.duration
+                  : flag == "--engineers"   ? &o.engineers
+                  : flag == "--max-jobs"    ? &o.max_jobs
+                  : flag == "--requests"    ? &o.requests
                   : flag == "--create-only" ? &o.create_only
-                                          : nullptr;
+                                            : nullptr;
     if (target == nullptr) {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

@@ -58,7 +58,8 @@ void Platform::ReportExitedServices() {
       }
       from = nl;
     }
-    std::fprintf(stderr, "platform: %s was not running at the end of the test (%s); its log ends:\n%s\n",
+    std::fprintf(stderr,
+                 "platform: %s was not running at the end of the test (%s); its log ends:\n%s\n",
                  name.c_str(), how.c_str(), log.substr(from).c_str());
   }
 }

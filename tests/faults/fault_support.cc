@@ -94,8 +94,8 @@ std::string BuildRequest(const std::string& method, const std::string& target,
   return req;
 }
 
-Reply Call(int port, const std::string& method, const std::string& target,
-           const std::string& token, const std::string& body) {
+Reply Call(int port, const std::string& method, const std::string& target, const std::string& token,
+           const std::string& body) {
   return Exchange(port, BuildRequest(method, target, token, body));
 }
 
@@ -208,8 +208,9 @@ LoadTarget PrepareLoad(Platform& platform) {
   LoadTarget t;
   t.port = platform.gateway().http_port;
   t.token = Token("admin", "");
-  Reply c = Call(t.port, "POST", "/v1/customers", t.token,
-                 R"({"name":"Load Parking Co","contactName":"Load","contactPhone":"+86 21 5555 0199"})");
+  Reply c =
+      Call(t.port, "POST", "/v1/customers", t.token,
+           R"({"name":"Load Parking Co","contactName":"Load","contactPhone":"+86 21 5555 0199"})");
   INFO(c.body);
   REQUIRE(c.status == 201);
   t.customer_id = JsonField(c.body, "id");
@@ -217,8 +218,9 @@ LoadTarget PrepareLoad(Platform& platform) {
   std::string target = "/v1/customers/";
   target += t.customer_id;
   target += "/sites";
-  Reply s = Call(t.port, "POST", target, t.token,
-                 R"({"name":"Lot A","address":"1 Road","zone":"CITY","branch":"shanghai","latitude":31.2,"longitude":121.5})");
+  Reply s = Call(
+      t.port, "POST", target, t.token,
+      R"({"name":"Lot A","address":"1 Road","zone":"CITY","branch":"shanghai","latitude":31.2,"longitude":121.5})");
   INFO(s.body);
   REQUIRE(s.status == 201);
   t.site_id = JsonField(s.body, "id");
@@ -237,7 +239,8 @@ LoadResult RunLoad(const LoadTarget& t, std::chrono::milliseconds duration,
     body += t.customer_id;
     body += R"(","siteId":")";
     body += t.site_id;
-    body += R"(","kind":"FAULT","channel":"HOTLINE","contactName":"Load","contactPhone":"13800000000","symptoms":"barrier stuck )";
+    body +=
+        R"(","kind":"FAULT","channel":"HOTLINE","contactName":"Load","contactPhone":"13800000000","symptoms":"barrier stuck )";
     body += std::to_string(i++);
     body += R"(","impact":"SYSTEM_DOWN"})";
     ticket.created_at = std::chrono::steady_clock::now();

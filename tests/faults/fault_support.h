@@ -33,8 +33,8 @@ std::string BuildRequest(const std::string& method, const std::string& target,
                          const std::string& content_type = "application/json",
                          const std::vector<std::string>& extra_headers = {});
 
-Reply Call(int port, const std::string& method, const std::string& target,
-           const std::string& token, const std::string& body = "");
+Reply Call(int port, const std::string& method, const std::string& target, const std::string& token,
+           const std::string& body = "");
 
 std::string Token(const std::string& role, const std::string& id = "",
                   std::chrono::seconds valid_for = std::chrono::hours(1),
@@ -61,7 +61,7 @@ struct LoadResult {
   struct Ticket {
     std::string number;
     int create_status = 0;
-    int onsite_status = 0;  // 0: not tried (the create or respond failed)
+    int onsite_status = 0;                           // 0: not tried (the create or respond failed)
     std::chrono::steady_clock::time_point acked_at;  // of the on-site 2xx
     std::chrono::steady_clock::time_point created_at;
   };

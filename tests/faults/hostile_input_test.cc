@@ -70,12 +70,18 @@ class Generator {
     for (;;) {
       const Route& r = *routes_[Pick(routes_.size())];
       switch (Pick(20)) {
-        case 0: return {"no token", Req(r, ""), {401}};
-        case 1: return {"forged token", Req(r, Forged()), {401}};
-        case 2: return {"expired token", Req(r, Token("admin", "", std::chrono::seconds(-5))), {401}};
-        case 3: return {"alg none", Req(r, AlgNone()), {401}};
-        case 4: return {"tampered token", Req(r, Tampered()), {401}};
-        case 5: return {"garbage token", Req(r, GarbageToken()), {400, 401}};
+        case 0:
+          return {"no token", Req(r, ""), {401}};
+        case 1:
+          return {"forged token", Req(r, Forged()), {401}};
+        case 2:
+          return {"expired token", Req(r, Token("admin", "", std::chrono::seconds(-5))), {401}};
+        case 3:
+          return {"alg none", Req(r, AlgNone()), {401}};
+        case 4:
+          return {"tampered token", Req(r, Tampered()), {401}};
+        case 5:
+          return {"garbage token", Req(r, GarbageToken()), {400, 401}};
         case 6: {
           std::vector<std::string> refused;
           for (std::string_view role : auth::kRoles) {
@@ -83,7 +89,7 @@ class Generator {
           }
           if (refused.empty()) continue;
           const std::string role = refused[Pick(refused.size())];
-          const std::string id = role == "customer" ? "C-attacker"
+          const std::string id = role == "customer"   ? "C-attacker"
                                  : role == "engineer" ? "E-attacker"
                                                       : "";
           Case c{"wrong role", Req(r, Token(role, id)), {403}};
@@ -112,8 +118,9 @@ class Generator {
           if (r.method != "POST") continue;
           const FieldDescriptor* f = StringField(r);
           if (!f) continue;
-          static const char* kBad[] = {"\xc3\x28", "\xc0\xaf", "\xed\xa0\x80", "\xff\xfe",
-                                       "\xf8\x88\x80\x80\x80", "a\xe2\x82", "\x80"};
+          static const char* kBad[] = {
+              "\xc3\x28",  "\xc0\xaf", "\xed\xa0\x80", "\xff\xfe", "\xf8\x88\x80\x80\x80",
+              "a\xe2\x82", "\x80"};
           std::string body = "{\"";
           body += f->json_name();
           body += "\":\"x";
@@ -151,9 +158,10 @@ class Generator {
                   {400}};
         }
         case 16: {
-          static const char* kPaths[] = {"/v1/nothing", "/v1/tickets/a/b/c", "/v2/tickets",
-                                         "/v1//tickets", "/v1/tickets/X1:explode",
-                                         "/v1/customers/X1/sites/S1/more", "/v1/parts/%2E%2E"};
+          static const char* kPaths[] = {
+              "/v1/nothing",     "/v1/tickets/a/b/c",      "/v2/tickets",
+              "/v1//tickets",    "/v1/tickets/X1:explode", "/v1/customers/X1/sites/S1/more",
+              "/v1/parts/%2E%2E"};
           return {"unknown route",
                   BuildRequest("GET", kPaths[Pick(std::size(kPaths))], admin_),
                   {404, 405}};
@@ -161,13 +169,15 @@ class Generator {
         case 17: {
           static const char* kMethods[] = {"PUT", "DELETE", "PATCH"};
           return {"method not allowed",
-                  BuildRequest(kMethods[Pick(3)], Concrete(r, "X1"), admin_, "{}"), {405}};
+                  BuildRequest(kMethods[Pick(3)], Concrete(r, "X1"), admin_, "{}"),
+                  {405}};
         }
         case 18: {
           if (r.method != "GET") continue;
           return {"unknown query parameter", Req(r, admin_, "", "?zzBogus=1"), {400}};
         }
-        case 19: return Foreign();
+        case 19:
+          return Foreign();
       }
     }
   }
@@ -188,7 +198,8 @@ class Generator {
 
   std::string AlgNone() {
     const std::string valid = Token("admin", "");
-    const std::string payload = valid.substr(valid.find('.') + 1, valid.rfind('.') - valid.find('.') - 1);
+    const std::string payload =
+        valid.substr(valid.find('.') + 1, valid.rfind('.') - valid.find('.') - 1);
     static const char* kHeaders[] = {R"({"alg":"none","typ":"JWT"})", R"({"alg":"None"})",
                                      R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"RS256"})",
                                      R"({"typ":"JWT"})"};
@@ -229,9 +240,19 @@ class Generator {
   }
 
   std::string BadJson() {
-    static const char* kBodies[] = {R"({"a":)", "[", "not json", R"({"x":1,})", "{'a':1}",
-                                    R"({"a" 1})", "nul", "{\"a\":\"unterminated}", "}{",
-                                    "[1,2,3]", "\"just a string\"", "12", "true"};
+    static const char* kBodies[] = {R"({"a":)",
+                                    "[",
+                                    "not json",
+                                    R"({"x":1,})",
+                                    "{'a':1}",
+                                    R"({"a" 1})",
+                                    "nul",
+                                    "{\"a\":\"unterminated}",
+                                    "}{",
+                                    "[1,2,3]",
+                                    "\"just a string\"",
+                                    "12",
+                                    "true"};
     if (Pick(10) == 0) return std::string(20000, '[');
     return kBodies[Pick(std::size(kBodies))];
   }
@@ -373,13 +394,15 @@ TEST_CASE("hostile input: 3000 generated requests get the right 4xx and leak not
   Reply customer = Call(port, "POST", "/v1/customers", admin, body);
   REQUIRE(customer.status == 201);
   const std::string victim_id = JsonField(customer.body, "id");
-  Reply site = Call(port, "POST", "/v1/customers/" + victim_id + "/sites", admin,
-                    R"({"name":"Victim lot","zone":"CITY","branch":"bj","latitude":39.9,"longitude":116.4})");
+  Reply site = Call(
+      port, "POST", "/v1/customers/" + victim_id + "/sites", admin,
+      R"({"name":"Victim lot","zone":"CITY","branch":"bj","latitude":39.9,"longitude":116.4})");
   REQUIRE(site.status == 201);
   const std::string site_id = JsonField(site.body, "id");
-  Reply asset = Call(port, "POST", "/v1/assets", admin,
-                     R"({"serialNumber":"SN-VICTIM-1","model":"PK-9000","category":"MAINFRAME","siteId":")" +
-                         site_id + R"(","acceptedOn":"2026-01-05"})");
+  Reply asset =
+      Call(port, "POST", "/v1/assets", admin,
+           R"({"serialNumber":"SN-VICTIM-1","model":"PK-9000","category":"MAINFRAME","siteId":")" +
+               site_id + R"(","acceptedOn":"2026-01-05"})");
   INFO(asset.body);
   REQUIRE(asset.status == 201);
   body = R"({"customerId":")";
@@ -399,7 +422,8 @@ TEST_CASE("hostile input: 3000 generated requests get the right 4xx and leak not
   const std::string number = JsonField(ticket.body, "number");
   REQUIRE(Call(port, "POST", "/v1/tickets/" + number + ":respond", admin, "{}").status == 200);
   REQUIRE(Call(port, "POST", "/v1/tickets/" + number + ":requestOnsite", admin,
-                       R"({"requiredSkill":"parking","note":"send someone"})").status == 200);
+               R"({"requiredSkill":"parking","note":"send someone"})")
+              .status == 200);
   std::string work_order;
   Reply wo;
   for (int i = 0; i < 100 && work_order.empty(); ++i) {
@@ -417,8 +441,7 @@ TEST_CASE("hostile input: 3000 generated requests get the right 4xx and leak not
   const uint32_t seed = 20261122;
   std::printf("[hostile] seed %u, victim %s ticket %s work order %s\n", seed, victim_id.c_str(),
               number.c_str(), work_order.c_str());
-  Generator gen(seed, admin, number, victim_id, "SN-VICTIM-1", work_order, attacker_id,
-                site_id);
+  Generator gen(seed, admin, number, victim_id, "SN-VICTIM-1", work_order, attacker_id, site_id);
 
   constexpr int kRequests = 3000;
   std::map<std::string, int> sent, wrong;
@@ -438,8 +461,7 @@ TEST_CASE("hostile input: 3000 generated requests get the right 4xx and leak not
         if (r.body.find(secret) != std::string::npos) leaked = true;
       }
       // The victim's ticket number only where the attacker named it.
-      if (c.bytes.find(number) == std::string::npos &&
-          r.body.find(number) != std::string::npos) {
+      if (c.bytes.find(number) == std::string::npos && r.body.find(number) != std::string::npos) {
         leaked = true;
       }
     }
@@ -451,8 +473,8 @@ TEST_CASE("hostile input: 3000 generated requests get the right 4xx and leak not
           if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n') ch = '.';
         }
         failures += "--- " + c.kind + " #" + std::to_string(i) + " got " +
-                    std::to_string(r.status) + (leaked ? " LEAK" : "") + "\n" + shown +
-                    "\n=> " + r.body.substr(0, 300) + "\n";
+                    std::to_string(r.status) + (leaked ? " LEAK" : "") + "\n" + shown + "\n=> " +
+                    r.body.substr(0, 300) + "\n";
       }
     }
   }

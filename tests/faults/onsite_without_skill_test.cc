@@ -16,7 +16,8 @@ TEST_CASE("an on-site request without a required skill is refused and changes no
   body += t.customer_id;
   body += R"(","siteId":")";
   body += t.site_id;
-  body += R"(","kind":"FAULT","channel":"HOTLINE","contactName":"Wang","contactPhone":"13800000000","symptoms":"x","impact":"SYSTEM_DOWN"})";
+  body +=
+      R"(","kind":"FAULT","channel":"HOTLINE","contactName":"Wang","contactPhone":"13800000000","symptoms":"x","impact":"SYSTEM_DOWN"})";
   Reply created = Call(t.port, "POST", "/v1/tickets", t.token, body);
   INFO(created.body);
   REQUIRE(created.status == 201);

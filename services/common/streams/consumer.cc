@@ -51,7 +51,6 @@ Consumer::Series Consumer::MakeSeries(const std::string& stream, const std::stri
                              {{"stream", stream}, {"group", group}})};
 }
 
-
 // One entry as delivered to this consumer.
 struct Consumer::Delivery {
   std::string stream_id;

@@ -507,8 +507,7 @@ Result<WO> DispatchDesk::PlaceAndCommit(WO wo, int64_t version, bool is_new,
       }
       return wo;
     }
-    if (!ApplyOwnCommit(c, *outcome, previous, JobKeyOf(wo), *choice, job) &&
-        c.touch_count() > 0) {
+    if (!ApplyOwnCommit(c, *outcome, previous, JobKeyOf(wo), *choice, job) && c.touch_count() > 0) {
       index_behind_ = true;
     }
     if (escalation > 0)

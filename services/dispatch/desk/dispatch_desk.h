@@ -134,8 +134,8 @@ class DispatchDesk {
   // then the index is brought up to date from Redis first. `cached_revision`
   // is the revision a plan from the cache was made at (for the commit's
   // EngineersRevisionIs), -1 when the index was just brought up to date.
-  Result<std::optional<Choice>> Choose(const v1::WorkOrder& work_order, TimePoint now,
-                                       bool verify, int64_t* cached_revision);
+  Result<std::optional<Choice>> Choose(const v1::WorkOrder& work_order, TimePoint now, bool verify,
+                                       int64_t* cached_revision);
   Status RefreshIndex(bool force);
   // Reads one engineer into the index as Redis has it now (after the capacity
   // guard refused it), leaving the index revision as it is.

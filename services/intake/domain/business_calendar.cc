@@ -16,8 +16,8 @@ constexpr minutes kDay = hours(24);
 
 BusinessCalendarSpec BusinessCalendarSpec::Default() {
   BusinessCalendarSpec spec;
-  spec.working_days = {Weekday::kMonday, Weekday::kTuesday, Weekday::kWednesday,
-                       Weekday::kThursday, Weekday::kFriday};
+  spec.working_days = {Weekday::kMonday, Weekday::kTuesday, Weekday::kWednesday, Weekday::kThursday,
+                       Weekday::kFriday};
   spec.periods = {{hours(8) + minutes(30), hours(12)}, {hours(13) + minutes(30), hours(18)}};
   spec.utc_offset = hours(8);
   return spec;
@@ -82,7 +82,9 @@ Result<BusinessCalendar> BusinessCalendar::Create(BusinessCalendarSpec spec) {
   return BusinessCalendar(std::move(spec));
 }
 
-BusinessCalendar BusinessCalendar::Default() { return BusinessCalendar(BusinessCalendarSpec::Default()); }
+BusinessCalendar BusinessCalendar::Default() {
+  return BusinessCalendar(BusinessCalendarSpec::Default());
+}
 
 bool BusinessCalendar::IsWorkingDay(Date day) const {
   if (spec_.holidays.count(day) != 0) return false;

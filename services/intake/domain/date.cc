@@ -10,9 +10,9 @@ namespace {
 int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2 ? 1 : 0;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;                                  // [0, 399]
+  const int64_t yoe = y - era * 400;                                   // [0, 399]
   const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  // [0, 365]
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          // [0, 146096]
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           // [0, 146096]
   return era * 146097 + doe - 719468;
 }
 
@@ -112,8 +112,8 @@ Date Date::AddMonths(int months) const {
 }
 
 TimePoint Date::StartInstant(std::chrono::minutes utc_offset) const {
-  return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::hours(24) * DaysSinceEpoch() -
-                                                        utc_offset));
+  return TimePoint(
+      std::chrono::duration_cast<Duration>(std::chrono::hours(24) * DaysSinceEpoch() - utc_offset));
 }
 
 std::string Date::ToString() const {

@@ -118,7 +118,7 @@ struct DeadlineClock {
   bool DueForWarning(TimePoint at) const;  // RUNNING and at >= warn_at
   bool Overdue(TimePoint at) const;        // RUNNING/WARNED and at > due
 
-  Status Pause(TimePoint at);  // RUNNING/WARNED and at < due
+  Status Pause(TimePoint at);                                     // RUNNING/WARNED and at < due
   Status Resume(TimePoint at, const BusinessCalendar& calendar);  // PAUSED
   Status Meet(TimePoint at);
   Status Cancel(TimePoint at);  // active → CANCELLED

@@ -30,8 +30,7 @@ class FaultNumber {
   // ("0001-2345", "0001 2345", "00012345"). Anything else, a wrong length, a
   // non-canonical spelling (extra leading zeros) or a wrong check digit is
   // INVALID_ARGUMENT reason "INVALID_FAULT_NUMBER" naming `field`.
-  static Result<FaultNumber> Parse(std::string_view text,
-                                   std::string_view field = "fault_number");
+  static Result<FaultNumber> Parse(std::string_view text, std::string_view field = "fault_number");
 
   uint64_t sequence() const { return sequence_; }
   // Canonical digits, e.g. "00012345": the storage key and what Parse returns to.

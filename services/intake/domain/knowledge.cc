@@ -104,8 +104,7 @@ std::vector<std::string> Tokenize(std::string_view text) {
 }
 
 std::vector<ScoredArticle> Search(const std::vector<Article>& articles, std::string_view query,
-                                  std::string_view model, size_t limit,
-                                  const SearchWeights& w) {
+                                  std::string_view model, size_t limit, const SearchWeights& w) {
   std::vector<ScoredArticle> out;
   const std::vector<std::string> q = Tokenize(query);
   if (q.empty() || limit == 0) return out;

@@ -9,9 +9,7 @@
 namespace aftersales::intake {
 namespace {
 
-bool Blank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
+bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 bool In(TicketStatus s, std::initializer_list<TicketStatus> allowed) {
   return std::find(allowed.begin(), allowed.end(), s) != allowed.end();
@@ -60,68 +58,106 @@ std::string_view TicketKindName(TicketKind kind) {
 
 std::string_view TicketStatusName(TicketStatus status) {
   switch (status) {
-    case TicketStatus::kOpen: return "OPEN";
-    case TicketStatus::kResponded: return "RESPONDED";
-    case TicketStatus::kRemoteSession: return "REMOTE_SESSION";
-    case TicketStatus::kAwaitingOnsite: return "AWAITING_ONSITE";
-    case TicketStatus::kOnsiteInProgress: return "ONSITE_IN_PROGRESS";
-    case TicketStatus::kResolved: return "RESOLVED";
-    case TicketStatus::kClosed: return "CLOSED";
+    case TicketStatus::kOpen:
+      return "OPEN";
+    case TicketStatus::kResponded:
+      return "RESPONDED";
+    case TicketStatus::kRemoteSession:
+      return "REMOTE_SESSION";
+    case TicketStatus::kAwaitingOnsite:
+      return "AWAITING_ONSITE";
+    case TicketStatus::kOnsiteInProgress:
+      return "ONSITE_IN_PROGRESS";
+    case TicketStatus::kResolved:
+      return "RESOLVED";
+    case TicketStatus::kClosed:
+      return "CLOSED";
   }
   return "UNKNOWN";
 }
 
 std::string_view ChannelName(Channel channel) {
   switch (channel) {
-    case Channel::kHotline: return "HOTLINE";
-    case Channel::kEmail: return "EMAIL";
-    case Channel::kFax: return "FAX";
-    case Channel::kWeb: return "WEB";
-    case Channel::kMobileApp: return "MOBILE_APP";
-    case Channel::kDeviceAlarm: return "DEVICE_ALARM";
+    case Channel::kHotline:
+      return "HOTLINE";
+    case Channel::kEmail:
+      return "EMAIL";
+    case Channel::kFax:
+      return "FAX";
+    case Channel::kWeb:
+      return "WEB";
+    case Channel::kMobileApp:
+      return "MOBILE_APP";
+    case Channel::kDeviceAlarm:
+      return "DEVICE_ALARM";
   }
   return "UNKNOWN";
 }
 
 std::string_view PauseReasonName(PauseReason reason) {
   switch (reason) {
-    case PauseReason::kCustomerUnreachable: return "CUSTOMER_UNREACHABLE";
-    case PauseReason::kSiteClosed: return "SITE_CLOSED";
-    case PauseReason::kAwaitingCustomerPart: return "AWAITING_CUSTOMER_PART";
+    case PauseReason::kCustomerUnreachable:
+      return "CUSTOMER_UNREACHABLE";
+    case PauseReason::kSiteClosed:
+      return "SITE_CLOSED";
+    case PauseReason::kAwaitingCustomerPart:
+      return "AWAITING_CUSTOMER_PART";
   }
   return "UNKNOWN";
 }
 
 std::string_view ResolutionMethodName(ResolutionMethod method) {
   switch (method) {
-    case ResolutionMethod::kPhone: return "PHONE";
-    case ResolutionMethod::kRemoteSession: return "REMOTE_SESSION";
-    case ResolutionMethod::kOnsite: return "ONSITE";
+    case ResolutionMethod::kPhone:
+      return "PHONE";
+    case ResolutionMethod::kRemoteSession:
+      return "REMOTE_SESSION";
+    case ResolutionMethod::kOnsite:
+      return "ONSITE";
   }
   return "UNKNOWN";
 }
 
 std::string_view HistoryKindName(HistoryKind kind) {
   switch (kind) {
-    case HistoryKind::kReported: return "REPORTED";
-    case HistoryKind::kResponded: return "RESPONDED";
-    case HistoryKind::kHandlingStarted: return "HANDLING_STARTED";
-    case HistoryKind::kRemoteSessionRequested: return "REMOTE_SESSION_REQUESTED";
-    case HistoryKind::kRemoteSessionOpened: return "REMOTE_SESSION_OPENED";
-    case HistoryKind::kOnsiteRequested: return "ONSITE_REQUESTED";
-    case HistoryKind::kEngineerArrived: return "ENGINEER_ARRIVED";
-    case HistoryKind::kHandlingPlanDelivered: return "HANDLING_PLAN_DELIVERED";
-    case HistoryKind::kResolved: return "RESOLVED";
-    case HistoryKind::kClosed: return "CLOSED";
-    case HistoryKind::kReopened: return "REOPENED";
-    case HistoryKind::kPaused: return "PAUSED";
-    case HistoryKind::kResumed: return "RESUMED";
-    case HistoryKind::kClockWarned: return "CLOCK_WARNED";
-    case HistoryKind::kClockBreached: return "CLOCK_BREACHED";
-    case HistoryKind::kWorkOrderNote: return "WORK_ORDER_NOTE";
-    case HistoryKind::kReconfirmFailed: return "RECONFIRM_FAILED";
-    case HistoryKind::kComplaintOpened: return "COMPLAINT_OPENED";
-    case HistoryKind::kDiagnosed: return "DIAGNOSED";
+    case HistoryKind::kReported:
+      return "REPORTED";
+    case HistoryKind::kResponded:
+      return "RESPONDED";
+    case HistoryKind::kHandlingStarted:
+      return "HANDLING_STARTED";
+    case HistoryKind::kRemoteSessionRequested:
+      return "REMOTE_SESSION_REQUESTED";
+    case HistoryKind::kRemoteSessionOpened:
+      return "REMOTE_SESSION_OPENED";
+    case HistoryKind::kOnsiteRequested:
+      return "ONSITE_REQUESTED";
+    case HistoryKind::kEngineerArrived:
+      return "ENGINEER_ARRIVED";
+    case HistoryKind::kHandlingPlanDelivered:
+      return "HANDLING_PLAN_DELIVERED";
+    case HistoryKind::kResolved:
+      return "RESOLVED";
+    case HistoryKind::kClosed:
+      return "CLOSED";
+    case HistoryKind::kReopened:
+      return "REOPENED";
+    case HistoryKind::kPaused:
+      return "PAUSED";
+    case HistoryKind::kResumed:
+      return "RESUMED";
+    case HistoryKind::kClockWarned:
+      return "CLOCK_WARNED";
+    case HistoryKind::kClockBreached:
+      return "CLOCK_BREACHED";
+    case HistoryKind::kWorkOrderNote:
+      return "WORK_ORDER_NOTE";
+    case HistoryKind::kReconfirmFailed:
+      return "RECONFIRM_FAILED";
+    case HistoryKind::kComplaintOpened:
+      return "COMPLAINT_OPENED";
+    case HistoryKind::kDiagnosed:
+      return "DIAGNOSED";
   }
   return "UNKNOWN";
 }
@@ -150,11 +186,16 @@ Status ValidateNewTicket(const NewTicket& r, TimePoint reported_at) {
     v.Check(*r.started_at <= reported_at, "started_at", "must not be after the report");
   }
   const std::pair<const char*, const std::string*> texts[] = {
-      {"customer_id", &r.customer_id}, {"contact_name", &r.contact_name},
-      {"contact_phone", &r.contact_phone}, {"site_id", &r.site_id},
-      {"asset_id", &r.asset_id}, {"symptoms", &r.symptoms},
-      {"fault_type", &r.fault_type}, {"location", &r.location},
-      {"impact", &r.impact}, {"customer_actions", &r.customer_actions}};
+      {"customer_id", &r.customer_id},
+      {"contact_name", &r.contact_name},
+      {"contact_phone", &r.contact_phone},
+      {"site_id", &r.site_id},
+      {"asset_id", &r.asset_id},
+      {"symptoms", &r.symptoms},
+      {"fault_type", &r.fault_type},
+      {"location", &r.location},
+      {"impact", &r.impact},
+      {"customer_actions", &r.customer_actions}};
   for (const auto& [field, text] : texts) {
     v.Check(IsValidUtf8(*text), field, "must be valid UTF-8 text");
   }
@@ -319,9 +360,9 @@ Status Ticket::BeginHandling(std::string_view actor, TimePoint at, std::string_v
   }
   const DeadlineClock* handling = clock(ClockKind::kHandling);
   if (handling == nullptr || !handling->active()) {
-    return FailedPrecondition("HANDLING_ALREADY_STARTED",
-                              "handling of ticket " + record_.number.ToString() +
-                                  " has already started");
+    return FailedPrecondition(
+        "HANDLING_ALREADY_STARTED",
+        "handling of ticket " + record_.number.ToString() + " has already started");
   }
   ResumeIfPaused(actor, at, "handling starts");
   MeetClock(ClockKind::kFirstResponse, actor, at);
@@ -365,8 +406,7 @@ Status Ticket::OpenRemoteSession(std::string_view actor, TimePoint at, std::stri
 Status Ticket::RequestOnsite(std::string_view actor, TimePoint at, std::string_view note) {
   if (Status s = CheckStep(actor, at); !s.ok()) return s;
   if (record_.report.kind != TicketKind::kFault) {
-    return FailedPrecondition("TICKET_KIND_FORBIDS_STEP",
-                              "a consultation has no on-site service");
+    return FailedPrecondition("TICKET_KIND_FORBIDS_STEP", "a consultation has no on-site service");
   }
   if (!In(record_.status, {TicketStatus::kResponded, TicketStatus::kRemoteSession})) {
     return Forbidden("request on-site service");
@@ -383,8 +423,7 @@ Status Ticket::EngineerArrived(std::string_view actor, TimePoint at,
                                std::optional<AssetCategory> category) {
   if (Status s = CheckStep(actor, at); !s.ok()) return s;
   if (record_.report.kind != TicketKind::kFault) {
-    return FailedPrecondition("TICKET_KIND_FORBIDS_STEP",
-                              "a consultation has no on-site service");
+    return FailedPrecondition("TICKET_KIND_FORBIDS_STEP", "a consultation has no on-site service");
   }
   if (record_.status != TicketStatus::kAwaitingOnsite) return Forbidden("record arrival");
   ResumeIfPaused(actor, at, "engineer arrived");
@@ -454,8 +493,7 @@ Status Ticket::Resolve(std::string_view actor, TimePoint at, ResolutionMethod me
   record_.status = TicketStatus::kResolved;
   record_.resolution = method;
   record_.resolution_summary = std::string(summary);
-  Record(at, HistoryKind::kResolved, actor,
-         Joined(ResolutionMethodName(method), summary));
+  Record(at, HistoryKind::kResolved, actor, Joined(ResolutionMethodName(method), summary));
   return Status::Ok();
 }
 

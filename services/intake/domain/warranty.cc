@@ -20,9 +20,7 @@ constexpr std::array<std::pair<Exclusion, std::string_view>, 7> kExclusions = {{
 // Generous upper bound so that month arithmetic stays far inside 9999-12-31.
 constexpr int kMaxMonths = 1200;
 
-bool Blank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
+bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 Status Validate(const WarrantyFacts& f, const WarrantyPolicy& policy) {
   Validator v;
@@ -39,8 +37,7 @@ Status Validate(const WarrantyFacts& f, const WarrantyPolicy& policy) {
   for (size_t i = 0; i < f.contracts.size(); ++i) {
     const std::string at = "contracts[" + std::to_string(i) + "]";
     v.Check(!Blank(f.contracts[i].contract_id), at + ".contract_id", "must not be empty");
-    v.Check(f.contracts[i].start <= f.contracts[i].end, at + ".end",
-            "must not be before start");
+    v.Check(f.contracts[i].start <= f.contracts[i].end, at + ".end", "must not be before start");
   }
   for (size_t i = 0; i < f.out_of_service.size(); ++i) {
     v.Check(f.out_of_service[i].out_of_service <= f.out_of_service[i].back_in_service,
@@ -71,9 +68,8 @@ Status Validate(const WarrantyFacts& f, const WarrantyPolicy& policy) {
 Date OwnWarrantyEnd(const WarrantyFacts& f, int months) {
   Date end = f.asset.acceptance_date.AddMonths(months);
   std::vector<OutOfServicePeriod> periods = f.out_of_service;
-  std::sort(periods.begin(), periods.end(), [](const auto& a, const auto& b) {
-    return a.out_of_service < b.out_of_service;
-  });
+  std::sort(periods.begin(), periods.end(),
+            [](const auto& a, const auto& b) { return a.out_of_service < b.out_of_service; });
   std::vector<OutOfServicePeriod> merged;
   for (const auto& p : periods) {
     if (!merged.empty() && p.out_of_service <= merged.back().back_in_service) {
@@ -117,11 +113,16 @@ Result<Exclusion> ParseExclusion(std::string_view text, std::string_view field) 
 
 std::string_view WarrantyBasisName(WarrantyBasis basis) {
   switch (basis) {
-    case WarrantyBasis::kNone: return "NONE";
-    case WarrantyBasis::kVendor: return "VENDOR";
-    case WarrantyBasis::kManufacturer: return "MANUFACTURER";
-    case WarrantyBasis::kContract: return "CONTRACT";
-    case WarrantyBasis::kPart: return "PART";
+    case WarrantyBasis::kNone:
+      return "NONE";
+    case WarrantyBasis::kVendor:
+      return "VENDOR";
+    case WarrantyBasis::kManufacturer:
+      return "MANUFACTURER";
+    case WarrantyBasis::kContract:
+      return "CONTRACT";
+    case WarrantyBasis::kPart:
+      return "PART";
   }
   return "NONE";
 }
@@ -130,10 +131,10 @@ Result<WarrantyDecision> DecideWarranty(const WarrantyFacts& f, Date on,
                                         const WarrantyPolicy& policy) {
   if (Status s = Validate(f, policy); !s.ok()) return s;
   if (on < f.asset.acceptance_date) {
-    return FailedPrecondition("ASSET_NOT_ACCEPTED",
-                              "the asset passes acceptance on " +
-                                  f.asset.acceptance_date.ToString() +
-                                  "; warranty starts then, not on " + on.ToString());
+    return FailedPrecondition("ASSET_NOT_ACCEPTED", "the asset passes acceptance on " +
+                                                        f.asset.acceptance_date.ToString() +
+                                                        "; warranty starts then, not on " +
+                                                        on.ToString());
   }
 
   WarrantyDecision d;
@@ -196,9 +197,9 @@ Result<WarrantyDecision> DecideWarranty(const WarrantyFacts& f, Date on,
   if (!d.covered) {
     d.until = last_before;
     d.exclusion = Exclusion::kExpired;
-    d.exclusion_reason = last_before ? "warranty expired; last covered day " +
-                                           last_before->ToString()
-                                     : "no warranty or contract covers this asset";
+    d.exclusion_reason = last_before
+                             ? "warranty expired; last covered day " + last_before->ToString()
+                             : "no warranty or contract covers this asset";
     d.paid_service = true;
     return d;
   }

@@ -28,9 +28,9 @@ struct WarrantyPolicy {
 
 struct AssetWarrantyTerms {
   AssetCategory category = AssetCategory::kMainframe;
-  Date acceptance_date;  // warranty runs "from the day the system passes acceptance"
-  std::optional<int> vendor_months;   // nullopt: WarrantyPolicy::default_vendor_months
-  int manufacturer_months = 0;        // 0: the manufacturer gives nothing beyond the vendor
+  Date acceptance_date;              // warranty runs "from the day the system passes acceptance"
+  std::optional<int> vendor_months;  // nullopt: WarrantyPolicy::default_vendor_months
+  int manufacturer_months = 0;       // 0: the manufacturer gives nothing beyond the vendor
 };
 
 struct ServiceContractTerm {

@@ -27,8 +27,8 @@ class IntakeService final : public v1::IntakeService::CallbackService {
   grpc::ServerUnaryReactor* CreateAsset(grpc::CallbackServerContext* ctx,
                                         const v1::CreateAssetRequest* req,
                                         v1::Asset* resp) override;
-  grpc::ServerUnaryReactor* GetSite(grpc::CallbackServerContext* ctx,
-                                    const v1::GetSiteRequest* req, v1::Site* resp) override;
+  grpc::ServerUnaryReactor* GetSite(grpc::CallbackServerContext* ctx, const v1::GetSiteRequest* req,
+                                    v1::Site* resp) override;
   grpc::ServerUnaryReactor* GetAsset(grpc::CallbackServerContext* ctx,
                                      const v1::GetAssetRequest* req, v1::Asset* resp) override;
   grpc::ServerUnaryReactor* CreateContract(grpc::CallbackServerContext* ctx,

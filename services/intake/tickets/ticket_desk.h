@@ -4,8 +4,6 @@
 // the gRPC service, the stream consumers and the clock watchdog alike.
 #pragma once
 
-#include "services/intake/domain/business_calendar.h"
-
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -17,6 +15,7 @@
 #include "services/common/status.h"
 #include "services/common/streams/consumer.h"
 #include "services/common/streams/event.h"
+#include "services/intake/domain/business_calendar.h"
 #include "services/intake/domain/ticket.h"
 #include "services/intake/domain/warranty.h"
 #include "services/intake/storage/batch_writer.h"

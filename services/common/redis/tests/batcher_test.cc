@@ -3,10 +3,9 @@
 // every waiting request with the error and the next batch recovers.
 #include "services/common/redis/batcher.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -129,7 +128,8 @@ TEST_CASE("a callback may submit again, and the batcher answers it before it sto
         [&](std::vector<Command>& commands) { return RunPipeline(connection, commands); });
     batcher.Submit({"INCR", "n"}, [&](Result<int64_t> r) {
       REQUIRE(r.ok());
-      batcher.Submit({"INCR", "n"}, [&](Result<int64_t> again) { second = again.ok() ? *again : -1; });
+      batcher.Submit({"INCR", "n"},
+                     [&](Result<int64_t> again) { second = again.ok() ? *again : -1; });
     });
     // Give the first a moment, then destroy: the chained one is still answered.
     for (int i = 0; i < 200 && second == 0; ++i) {

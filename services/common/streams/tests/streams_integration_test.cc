@@ -420,7 +420,9 @@ TEST_CASE_METHOD(StreamsTest, "types the group does not act on are acked unread,
   CHECK(Command({"EXISTS", consumer->HandledKey("ev-other-2")}).integer() == 0);
 }
 
-TEST_CASE_METHOD(StreamsTest, "a batch is acknowledged with its markers, and a failure in it keeps only that entry") {
+TEST_CASE_METHOD(
+    StreamsTest,
+    "a batch is acknowledged with its markers, and a failure in it keeps only that entry") {
   for (int i = 0; i < 10; ++i) {
     std::string id = "ev-batch-";
     id += std::to_string(i);

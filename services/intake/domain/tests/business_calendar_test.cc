@@ -1,6 +1,7 @@
+#include "services/intake/domain/business_calendar.h"
+
 #include <catch2/catch.hpp>
 
-#include "services/intake/domain/business_calendar.h"
 #include "services/intake/domain/tests/local_time.h"
 
 namespace aftersales::intake {
@@ -39,7 +40,8 @@ TEST_CASE("The lunch break does not count", "[calendar]") {
   CHECK(cal.AddBusinessTime(Local("2024-03-06 11:30"), minutes(30)) == Local("2024-03-06 12:00"));
   // Starting inside the break starts counting at 13:30.
   CHECK(cal.AddBusinessTime(Local("2024-03-06 12:30"), minutes(10)) == Local("2024-03-06 13:40"));
-  CHECK(cal.BusinessTimeBetween(Local("2024-03-06 11:00"), Local("2024-03-06 14:00")) == hours(1) + minutes(30));
+  CHECK(cal.BusinessTimeBetween(Local("2024-03-06 11:00"), Local("2024-03-06 14:00")) ==
+        hours(1) + minutes(30));
   CHECK_FALSE(cal.IsOpen(Local("2024-03-06 12:30")));
   CHECK(cal.IsOpen(Local("2024-03-06 13:30")));
   CHECK_FALSE(cal.IsOpen(Local("2024-03-06 18:00")));
@@ -64,7 +66,8 @@ TEST_CASE("Across midnight, in local time not UTC", "[calendar]") {
 TEST_CASE("Weekends do not count - make-up working days do", "[calendar]") {
   const BusinessCalendar cal = BusinessCalendar::Default();
   CHECK(cal.AddBusinessTime(Local("2024-03-09 10:00"), minutes(30)) == Local("2024-03-11 09:00"));
-  CHECK(cal.BusinessTimeBetween(Local("2024-03-08 18:00"), Local("2024-03-11 08:30")) == Duration::zero());
+  CHECK(cal.BusinessTimeBetween(Local("2024-03-08 18:00"), Local("2024-03-11 08:30")) ==
+        Duration::zero());
   CHECK_FALSE(cal.IsWorkingDay(D("2024-03-09")));
 
   BusinessCalendarSpec spec = BusinessCalendarSpec::Default();
@@ -76,7 +79,8 @@ TEST_CASE("Weekends do not count - make-up working days do", "[calendar]") {
 
 TEST_CASE("Zero business time returns the start", "[calendar]") {
   const BusinessCalendar cal = BusinessCalendar::Default();
-  CHECK(cal.AddBusinessTime(Local("2024-03-09 10:00"), Duration::zero()) == Local("2024-03-09 10:00"));
+  CHECK(cal.AddBusinessTime(Local("2024-03-09 10:00"), Duration::zero()) ==
+        Local("2024-03-09 10:00"));
 }
 
 TEST_CASE("Another zone offset shifts the business day", "[calendar]") {

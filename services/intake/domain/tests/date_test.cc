@@ -1,6 +1,7 @@
+#include "services/intake/domain/date.h"
+
 #include <catch2/catch.hpp>
 
-#include "services/intake/domain/date.h"
 #include "services/intake/domain/tests/local_time.h"
 
 namespace aftersales::intake {
@@ -19,9 +20,9 @@ TEST_CASE("Date parses and formats YYYY-MM-DD", "[date]") {
 }
 
 TEST_CASE("Date rejects malformed and impossible dates naming the field", "[date]") {
-  for (const char* bad : {"2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01",
-                          "2024/01/01", "20240101", "", "abcd-ef-gh", "2024-01-01T00:00",
-                          "0000-01-01", " 2024-01-01"}) {
+  for (const char* bad :
+       {"2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01", "2024/01/01",
+        "20240101", "", "abcd-ef-gh", "2024-01-01T00:00", "0000-01-01", " 2024-01-01"}) {
     INFO(bad);
     Result<Date> r = Date::Parse(bad, "acceptance_date");
     REQUIRE_FALSE(r.ok());
@@ -85,7 +86,8 @@ TEST_CASE("The local day of an instant depends on the zone offset", "[date]") {
   CHECK(Date::FromTimePoint(t, hours(0)) == D("2024-03-07"));
   CHECK(Date::FromTimePoint(t, hours(8)) == D("2024-03-08"));
   CHECK(Date::FromTimePoint(t, hours(-17)) == D("2024-03-06"));
-  CHECK(D("2024-03-08").StartInstant(hours(8)) == D("2024-03-07").StartInstant(hours(0)) + hours(16));
+  CHECK(D("2024-03-08").StartInstant(hours(8)) ==
+        D("2024-03-07").StartInstant(hours(0)) + hours(16));
 }
 
 }  // namespace

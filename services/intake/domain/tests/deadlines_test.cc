@@ -1,6 +1,7 @@
+#include "services/intake/domain/deadlines.h"
+
 #include <catch2/catch.hpp>
 
-#include "services/intake/domain/deadlines.h"
 #include "services/intake/domain/tests/local_time.h"
 
 namespace aftersales::intake {
@@ -51,9 +52,9 @@ TEST_CASE("Repair budget depends on the asset category", "[deadlines]") {
   }
   CHECK(Budget(p, ClockKind::kRepair, Severity::kMinor, Zone::kCity, AssetCategory::kAccessory) ==
         hours(24));
-  CHECK_FALSE(Budget(p, ClockKind::kRepair, Severity::kMinor, Zone::kCity,
-                     AssetCategory::kConsumable)
-                  .has_value());
+  CHECK_FALSE(
+      Budget(p, ClockKind::kRepair, Severity::kMinor, Zone::kCity, AssetCategory::kConsumable)
+          .has_value());
   CHECK(Budget(p, ClockKind::kRepair, Severity::kMinor) == hours(72));  // unknown asset
 }
 
@@ -153,15 +154,17 @@ TEST_CASE("Pause and resume push a 7x24 clock out by the wall time paused", "[de
   CHECK(c.paused_total == hours(2));
 }
 
-TEST_CASE("Paused over a weekend: 7x24 moves by the weekend, business time does not", "[deadlines]") {
+TEST_CASE("Paused over a weekend: 7x24 moves by the weekend, business time does not",
+          "[deadlines]") {
   const BusinessCalendar cal = BusinessCalendar::Default();
   DeadlineClock fault = Start7x24(Local("2024-03-08 17:00"), hours(2));
   REQUIRE(fault.Pause(Local("2024-03-08 17:30")).ok());
   REQUIRE(fault.Resume(Local("2024-03-11 08:00"), cal).ok());
   CHECK(fault.due == Local("2024-03-11 09:30"));
 
-  Result<DeadlineClock> consult = DeadlineClock::Start(
-      ClockKind::kFirstResponse, ClockTime::kBusinessHours, Local("2024-03-08 17:00"), hours(2), 75, cal);
+  Result<DeadlineClock> consult =
+      DeadlineClock::Start(ClockKind::kFirstResponse, ClockTime::kBusinessHours,
+                           Local("2024-03-08 17:00"), hours(2), 75, cal);
   REQUIRE(consult.ok());
   CHECK(consult->due == Local("2024-03-11 09:30"));
   REQUIRE(consult->Pause(Local("2024-03-08 17:30")).ok());
@@ -232,9 +235,9 @@ TEST_CASE("Meeting a paused clock is in time", "[deadlines]") {
 }
 
 TEST_CASE("A clock needs a positive budget", "[deadlines]") {
-  Result<DeadlineClock> c = DeadlineClock::Start(ClockKind::kRepair, ClockTime::kAllHours,
-                                                 Local("2024-03-06 10:00"), Duration::zero(), 75,
-                                                 BusinessCalendar::Default());
+  Result<DeadlineClock> c =
+      DeadlineClock::Start(ClockKind::kRepair, ClockTime::kAllHours, Local("2024-03-06 10:00"),
+                           Duration::zero(), 75, BusinessCalendar::Default());
   REQUIRE_FALSE(c.ok());
   CHECK(c.status().code() == Code::kInvalidArgument);
 }

@@ -1,13 +1,12 @@
-#include <catch2/catch.hpp>
+#include "services/intake/domain/fault_number.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "services/intake/domain/fault_number.h"
 
 namespace aftersales::intake {
 namespace {
@@ -74,7 +73,7 @@ TEST_CASE("Malformed fault numbers are INVALID_FAULT_NUMBER naming the field", "
   const std::string good = FaultNumber::FromSequence(4711).ToString();
   for (const std::string& bad :
        {std::string(), std::string("   "), good.substr(0, 7), good + "0",  // length
-        "0" + good,                                                      // extra leading zero
+        "0" + good,                                                        // extra leading zero
         good.substr(0, 4) + "A" + good.substr(5), good.substr(0, 4) + "/" + good.substr(4),
         std::string("１２３４５６７８"), std::string(30, '1')}) {
     INFO(bad);

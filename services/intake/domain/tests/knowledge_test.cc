@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "services/intake/domain/knowledge.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "services/intake/domain/knowledge.h"
 
 namespace aftersales::intake {
 namespace {
@@ -19,16 +18,36 @@ std::vector<std::string> Ids(const std::vector<ScoredArticle>& results) {
 
 std::vector<Article> Corpus() {
   return {
-      {"KB-1", "道闸不抬杆", "车辆到达后道闸不抬杆，地感线圈无反应", "检查地感线圈和控制板接线",
-       {"道闸", "地感"}, {"BG-200"}},
-      {"KB-2", "道闸抬杆后不落杆", "车辆通过后道闸一直不落杆", "检查防砸雷达", {"道闸"},
+      {"KB-1",
+       "道闸不抬杆",
+       "车辆到达后道闸不抬杆，地感线圈无反应",
+       "检查地感线圈和控制板接线",
+       {"道闸", "地感"},
        {"BG-200"}},
-      {"KB-3", "摄像机无图像", "监控画面黑屏，摄像机无视频信号", "检查供电和网线",
-       {"摄像机", "视频"}, {}},
-      {"KB-4", "Alarm panel cannot arm", "The panel beeps and refuses to arm; zone fault shown",
-       "Check zone wiring and end-of-line resistors", {"alarm", "arming"}, {"AP-9"}},
-      {"KB-5", "Barrier gate does not open", "Vehicle waits at the gate, loop detector silent",
-       "Check loop detector", {"barrier", "loop"}, {"DS-TMG4"}},
+      {"KB-2",
+       "道闸抬杆后不落杆",
+       "车辆通过后道闸一直不落杆",
+       "检查防砸雷达",
+       {"道闸"},
+       {"BG-200"}},
+      {"KB-3",
+       "摄像机无图像",
+       "监控画面黑屏，摄像机无视频信号",
+       "检查供电和网线",
+       {"摄像机", "视频"},
+       {}},
+      {"KB-4",
+       "Alarm panel cannot arm",
+       "The panel beeps and refuses to arm; zone fault shown",
+       "Check zone wiring and end-of-line resistors",
+       {"alarm", "arming"},
+       {"AP-9"}},
+      {"KB-5",
+       "Barrier gate does not open",
+       "Vehicle waits at the gate, loop detector silent",
+       "Check loop detector",
+       {"barrier", "loop"},
+       {"DS-TMG4"}},
   };
 }
 

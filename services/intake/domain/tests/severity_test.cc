@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "services/intake/domain/severity.h"
 
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <string>
 #include <utility>
-
-#include "services/intake/domain/severity.h"
 
 namespace aftersales::intake {
 namespace {

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "services/intake/domain/ticket.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "services/intake/domain/tests/local_time.h"
-#include "services/intake/domain/ticket.h"
 
 namespace aftersales::intake {
 namespace {
@@ -89,8 +89,8 @@ TEST_CASE("Ticket: a valid report with Chinese text is accepted", "[ticket]") {
 }
 
 TEST_CASE("Ticket: phone numbers allow digits and the usual separators", "[ticket]") {
-  for (const char* good : {"13800138000", "+86 138 0013 8000", "(021) 5555-0100", "12345",
-                           "+1-800-555-0100"}) {
+  for (const char* good :
+       {"13800138000", "+86 138 0013 8000", "(021) 5555-0100", "12345", "+1-800-555-0100"}) {
     NewTicket r = Fault();
     r.contact_phone = good;
     INFO(good);
@@ -307,11 +307,11 @@ TEST_CASE("Ticket: on-site path from request to close", "[ticket]") {
   CHECK(StateOf(t, ClockKind::kRepair) == ClockState::kMet);
   RequireOk(t.Close("agent-1", kT0 + hours(6)));
   CHECK(t.status() == TicketStatus::kClosed);
-  CHECK(HistoryKinds(t) ==
-        std::vector<HistoryKind>{HistoryKind::kReported, HistoryKind::kResponded,
-                                 HistoryKind::kRemoteSessionRequested, HistoryKind::kOnsiteRequested,
-                                 HistoryKind::kEngineerArrived, HistoryKind::kResolved,
-                                 HistoryKind::kClosed});
+  CHECK(HistoryKinds(t) == std::vector<HistoryKind>{HistoryKind::kReported, HistoryKind::kResponded,
+                                                    HistoryKind::kRemoteSessionRequested,
+                                                    HistoryKind::kOnsiteRequested,
+                                                    HistoryKind::kEngineerArrived,
+                                                    HistoryKind::kResolved, HistoryKind::kClosed});
 }
 
 TEST_CASE("Ticket: repair budget for main equipment, or unknown asset, is 3 days", "[ticket]") {
@@ -495,8 +495,7 @@ TEST_CASE("Ticket: any step on a paused ticket resumes it first", "[ticket]") {
                                                     HistoryKind::kResponded});
 }
 
-TEST_CASE("Ticket: a paused consultation does not lose business time over a weekend",
-          "[ticket]") {
+TEST_CASE("Ticket: a paused consultation does not lose business time over a weekend", "[ticket]") {
   NewTicket q = Fault("");
   q.kind = TicketKind::kConsultation;
   Ticket t = Open(q, Local("2024-03-08 17:00"));  // Friday; 1 h FR ends at closing time
@@ -541,8 +540,7 @@ TEST_CASE("Ticket: restore keeps the record", "[ticket]") {
 
 TEST_CASE("Ticket: notes from other services add history without moving the ticket", "[ticket]") {
   Ticket t = Open();
-  REQUIRE(t.Annotate(HistoryKind::kComplaintOpened, "system:followup", kT0 + minutes(5),
-                     "too slow")
+  REQUIRE(t.Annotate(HistoryKind::kComplaintOpened, "system:followup", kT0 + minutes(5), "too slow")
               .ok());
   CHECK(t.status() == TicketStatus::kOpen);
   CHECK(t.record().history.back().kind == HistoryKind::kComplaintOpened);

@@ -1,8 +1,9 @@
+#include "services/intake/domain/warranty.h"
+
 #include <catch2/catch.hpp>
 
 #include "services/intake/domain/tests/local_time.h"
 #include "services/intake/domain/utf8.h"
-#include "services/intake/domain/warranty.h"
 
 namespace aftersales::intake {
 namespace {
@@ -89,8 +90,7 @@ TEST_CASE("Vendor warranty length is data: per asset and per policy", "[warranty
 
   WarrantyPolicy policy;
   policy.default_vendor_months = 24;
-  RequireFreeUnder(Decide(Mainframe(), "2026-01-14", policy), WarrantyBasis::kVendor,
-                   "2026-01-14");
+  RequireFreeUnder(Decide(Mainframe(), "2026-01-14", policy), WarrantyBasis::kVendor, "2026-01-14");
 }
 
 TEST_CASE("The longer of vendor and manufacturer warranty wins", "[warranty]") {
@@ -255,11 +255,11 @@ TEST_CASE("Bad warranty facts name every bad field", "[warranty]") {
   CHECK(r.status().reason() == "INVALID_WARRANTY_FACTS");
   std::vector<std::string> fields;
   for (const auto& v : r.status().field_violations()) fields.push_back(v.field);
-  CHECK(fields == std::vector<std::string>{
-                      "asset.manufacturer_months", "contracts[0].end",
-                      "out_of_service[0].back_in_service", "part_warranties[0].part_serial",
-                      "part_warranties[0].months", "exclusions[0].reason",
-                      "exclusions[1].exclusion"});
+  CHECK(fields == std::vector<std::string>{"asset.manufacturer_months", "contracts[0].end",
+                                           "out_of_service[0].back_in_service",
+                                           "part_warranties[0].part_serial",
+                                           "part_warranties[0].months", "exclusions[0].reason",
+                                           "exclusions[1].exclusion"});
 }
 
 TEST_CASE("Asked at an instant, the local day decides", "[warranty]") {
@@ -275,9 +275,9 @@ TEST_CASE("Asked at an instant, the local day decides", "[warranty]") {
 }
 
 TEST_CASE("Asset category and zone names parse case-insensitively", "[install_base]") {
-  for (AssetCategory c : {AssetCategory::kMainframe, AssetCategory::kController,
-                          AssetCategory::kTerminal, AssetCategory::kAccessory,
-                          AssetCategory::kConsumable}) {
+  for (AssetCategory c :
+       {AssetCategory::kMainframe, AssetCategory::kController, AssetCategory::kTerminal,
+        AssetCategory::kAccessory, AssetCategory::kConsumable}) {
     Result<AssetCategory> r = ParseAssetCategory(AssetCategoryName(c));
     REQUIRE(r.ok());
     CHECK(*r == c);
@@ -295,9 +295,9 @@ TEST_CASE("Asset category and zone names parse case-insensitively", "[install_ba
 TEST_CASE("UTF-8 validation rejects malformed text", "[utf8]") {
   CHECK(IsValidUtf8("道闸 gate"));
   CHECK_FALSE(IsValidUtf8("\xff"));
-  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));     // surrogate
-  CHECK_FALSE(IsValidUtf8("\xe9\x81"));          // truncated
+  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong '/'
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  CHECK_FALSE(IsValidUtf8("\xe9\x81"));      // truncated
   CHECK(DecodeUtf8("a\xff道") == std::u32string{U'a', kReplacementChar, U'道'});
 }
 
